@@ -1,0 +1,5 @@
+"""Placeholder: data page."""
+
+import streamlit as st
+
+st.title("data")

@@ -1,0 +1,5 @@
+"""Placeholder: results page."""
+
+import streamlit as st
+
+st.title("results")

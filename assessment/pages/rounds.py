@@ -1,0 +1,5 @@
+"""Placeholder: rounds page."""
+
+import streamlit as st
+
+st.title("rounds")

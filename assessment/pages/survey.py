@@ -1,0 +1,5 @@
+"""Placeholder: survey page."""
+
+import streamlit as st
+
+st.title("survey")

@@ -1,0 +1,238 @@
+"""Scoring: item scores, respondent scale scores, group scores, suppression.
+
+All of it is vectorised over the whole response table (numpy matrix products
+and pandas group-bys): the cost grows with the table, not with Python loops.
+The rules are DESIGN.md section 3; they are repeated in each docstring so a
+reader can check the code against them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from assessment.bank import Bank
+
+__all__ = [
+    "SCORE_COLUMNS",
+    "dimension_table",
+    "group_scores",
+    "item_scores",
+    "respondent_scores",
+    "round_half_up",
+]
+
+SCORE_COLUMNS = ["dimension", "lens", "score", "n", "suppressed"]
+
+
+def round_half_up(values: pd.Series | np.ndarray, decimals: int = 1) -> pd.Series | np.ndarray:
+    """Round .x5 up, as people do by hand (numpy rounds half to even)."""
+    factor = 10.0**decimals
+    return np.floor(np.asarray(values, dtype=float) * factor + 0.5 + 1e-9) / factor
+
+
+def item_scores(responses: pd.DataFrame, bank: Bank) -> np.ndarray:
+    """Item scores on 0-100, one row per response and one column per bank item.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Holds one column per item id with answers in ``1..points``; NaN is
+        "don't know" or skipped.
+    bank : Bank
+        Gives the scale's number of points and which items are reverse-keyed.
+
+    Returns
+    -------
+    ndarray of float32, shape (responses, items), NaN where missing.
+
+    Notes
+    -----
+    ``score = (a - 1) / (points - 1) * 100``; reverse-keyed: ``100 - score``.
+    float32 keeps a million-row table at 4 bytes a cell; on a 5-point scale
+    every item score (0, 25, 50, 75, 100) is exact in it.
+
+    Examples
+    --------
+    On a 5-point scale an answer of 4 scores 75, or 25 when reverse-keyed.
+    """
+    points = bank.scale.points
+    # copy=True: pandas 3 may hand back a read-only view of its own buffer.
+    scores = responses[bank.item_ids].to_numpy(dtype=np.float32, na_value=np.nan, copy=True)
+    scores -= 1.0
+    scores *= np.float32(100.0 / (points - 1))
+    reverse = np.array([item.reverse for item in bank.items])
+    if reverse.any():
+        scores[:, reverse] = 100.0 - scores[:, reverse]
+    return scores
+
+
+def _scale_matrix(bank: Bank) -> np.ndarray:
+    """Items x scales indicator, so one matrix product sums every scale at once."""
+    index = {scale: j for j, scale in enumerate(bank.scales)}
+    matrix = np.zeros((len(bank.items), len(bank.scales)), dtype=np.float32)
+    for i, item in enumerate(bank.items):
+        matrix[i, index[(item.dimension, item.lens)]] = 1.0
+    return matrix
+
+
+def respondent_scores(responses: pd.DataFrame, bank: Bank) -> pd.DataFrame:
+    """Each respondent's score on every (dimension, lens) scale.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        One row per response, one column per item id (``1..points`` or NaN).
+    bank : Bank
+
+    Returns
+    -------
+    DataFrame with the index of `responses` and MultiIndex columns
+    ``(dimension, lens)`` in bank order; float64, NaN where missing.
+
+    Notes
+    -----
+    scale score = mean of the scale's answered item scores; missing when fewer
+    than ``ceil(k / 2)`` of its ``k`` items are answered.
+
+    Examples
+    --------
+    A 3-item scale answered 5, "don't know", 2 (second item reverse-keyed is
+    irrelevant here) scores ``(100 + 25) / 2 = 62.5``; answered only once it is
+    missing, because ``ceil(3 / 2) = 2`` answers are needed.
+    """
+    scores = item_scores(responses, bank)
+    answered = ~np.isnan(scores)
+    np.nan_to_num(scores, copy=False, nan=0.0)
+    matrix = _scale_matrix(bank)
+    sums = (scores @ matrix).astype(np.float64)
+    counts = answered.astype(np.float32) @ matrix
+    needed = np.array([bank.min_answered(d, lens) for d, lens in bank.scales], dtype=np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts >= needed, sums / np.maximum(counts, 1), np.nan)
+    columns = pd.MultiIndex.from_tuples(bank.scales, names=["dimension", "lens"])
+    return pd.DataFrame(means, index=responses.index, columns=columns)
+
+
+def group_scores(
+    responses: pd.DataFrame,
+    bank: Bank,
+    by: Sequence[str] = (),
+    min_group_size: int | None = None,
+) -> pd.DataFrame:
+    """Group scores in the tidy format: ``<by>, dimension, lens, score, n, suppressed``.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        One row per response: the `by` columns plus one column per item id.
+    bank : Bank
+    by : column names to group on; none means one group, the whole table.
+    min_group_size : anonymity threshold; the bank's when None.
+
+    Returns
+    -------
+    DataFrame, one row per group x scale, groups sorted, scales in bank order.
+    ``score`` is unrounded (round with `round_half_up` for display) and NaN
+    where suppressed.
+
+    Notes
+    -----
+    group score = mean of the group's non-missing respondent scale scores;
+    ``n`` = how many respondents contributed. A score with ``n <
+    min_group_size`` is suppressed, and so is every further group needed so
+    that subtracting visible groups from a total cannot recover a hidden one
+    (see `_complementary`). Teams are averaged over respondents, never as an
+    average of team averages.
+
+    Examples
+    --------
+    Team A's three respondents score 50, 75 and missing on purpose/product:
+    score 62.5, n 2 -- suppressed at the default minimum of 5.
+    """
+    by = list(by)
+    minimum = bank.min_group_size if min_group_size is None else min_group_size
+    scores = respondent_scores(responses, bank)
+    scores.columns = [f"{d}\x1f{lens}" for d, lens in bank.scales]
+    if by:
+        keys = [responses[col].astype(str).rename(col) for col in by]
+        grouped = scores.groupby(keys, sort=True, observed=True)
+        stats = pd.concat({"score": grouped.mean(), "n": grouped.count()}, axis=1)
+    else:
+        stats = pd.concat({"score": scores.mean().to_frame().T, "n": scores.count().to_frame().T},
+                          axis=1)
+    tidy = stats.stack(level=1, future_stack=True).reset_index()
+    if not by:
+        tidy = tidy.drop(columns=tidy.columns[0])
+    tidy = tidy.rename(columns={tidy.columns[len(by)]: "scale"})
+    tidy[["dimension", "lens"]] = tidy["scale"].str.split("\x1f", expand=True)
+    tidy["n"] = tidy["n"].fillna(0).astype(int)
+    tidy["suppressed"] = _complementary(tidy, by, minimum)
+    tidy.loc[tidy["suppressed"], "score"] = np.nan
+    order = {scale: i for i, scale in enumerate(f"{d}\x1f{lens}" for d, lens in bank.scales)}
+    tidy["_order"] = tidy["scale"].map(order)
+    tidy = tidy.sort_values([*by, "_order"], kind="stable").reset_index(drop=True)
+    return tidy[[*by, *SCORE_COLUMNS]]
+
+
+def _complementary(tidy: pd.DataFrame, by: list[str], minimum: int) -> pd.Series:
+    """Which scores to hide: small groups, plus enough others to protect them.
+
+    Within every set of groups that adds up to a larger total (the groups of
+    one `by` column with the other columns fixed, per scale), the hidden
+    groups together must hold at least `minimum` respondents, or be all of
+    them; otherwise the smallest visible groups are hidden too. With several
+    `by` columns the rule is applied along each until nothing changes.
+    """
+    hidden = tidy["n"] < minimum
+    if not by:
+        return hidden
+    for _ in range(2 * len(by) + 2):
+        before = hidden.copy()
+        for col in by:
+            partition = [c for c in by if c != col] + ["scale"]
+            hidden = _protect(tidy, hidden, partition, minimum)
+        if hidden.equals(before):
+            break
+    return hidden
+
+
+def _protect(tidy: pd.DataFrame, hidden: pd.Series, partition: list[str], minimum: int) -> pd.Series:
+    frame = tidy[[*partition, "n"]].assign(hidden=hidden)
+    hidden_n = frame["n"].where(frame["hidden"], 0).groupby([frame[c] for c in partition]).transform(
+        "sum"
+    )
+    visible = frame[~frame["hidden"]].sort_values("n", kind="stable")
+    before = visible.groupby(partition)["n"].cumsum() - visible["n"]
+    exposed = (hidden_n.loc[visible.index] > 0) & (hidden_n.loc[visible.index] + before < minimum)
+    result = hidden.copy()
+    result.loc[exposed[exposed].index] = True
+    return result
+
+
+def dimension_table(tidy: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per group x dimension with the three lens scores side by side.
+
+    Returns columns ``<by>, dimension, product, project, clarity, n_product,
+    n_project, n_clarity, blur_index, balance``; a suppressed lens is NaN, and
+    so is any figure derived from it.
+
+    Notes
+    -----
+    blur index = ``100 - clarity``; balance = ``product - project``.
+    """
+    by = list(by)
+    wide = tidy.pivot_table(
+        index=[*by, "dimension"], columns="lens", values=["score", "n"], sort=False, dropna=False,
+        aggfunc="first",
+    )
+    out = pd.DataFrame(index=wide.index)
+    for lens in ("product", "project", "clarity"):
+        out[lens] = wide["score"][lens].astype(float) if lens in wide["score"] else np.nan
+    for lens in ("product", "project", "clarity"):
+        out[f"n_{lens}"] = wide["n"][lens].fillna(0).astype(int) if lens in wide["n"] else 0
+    out["blur_index"] = 100.0 - out["clarity"]
+    out["balance"] = out["product"] - out["project"]
+    return out.reset_index()

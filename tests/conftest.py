@@ -1,0 +1,4 @@
+"""Shared fixtures: they live in tests/support/ by topic and are gathered here."""
+
+from tests.support.banks import *  # noqa: F403
+from tests.support.browser import *  # noqa: F403
