@@ -186,7 +186,7 @@ def _describe(exc: ValidationError, data: dict[str, Any], source: str) -> list[s
         elif error["type"] == "extra_forbidden":
             problem = "is not a known field"
         else:
-            problem = error["msg"][0].lower() + error["msg"][1:]
+            problem = error["msg"][0].lower() + error["msg"][1:].replace(" after validation", "")
             if error["type"] == "literal_error":
                 problem = f"{problem} (got {error['input']!r})"
         messages.append(f"{source}: {_where(loc, data)}: {problem}")

@@ -59,14 +59,16 @@ def item_scores(responses: pd.DataFrame, bank: Bank) -> np.ndarray:
     On a 5-point scale an answer of 4 scores 75, or 25 when reverse-keyed.
     """
     points = bank.scale.points
-    # copy=True: pandas 3 may hand back a read-only view of its own buffer.
-    scores = responses[bank.item_ids].to_numpy(dtype=np.float32, na_value=np.nan, copy=True)
-    scores -= 1.0
+    # pandas keeps same-dtype columns as one (items, responses) block, so the transpose of
+    # to_numpy() is usually a free view; the arithmetic then runs on contiguous item rows.
+    answers = responses[bank.item_ids].to_numpy(dtype=np.float64).T
+    scores = np.empty(answers.shape, dtype=np.float32)
+    np.subtract(answers, 1.0, out=scores, casting="same_kind")
     scores *= np.float32(100.0 / (points - 1))
     reverse = np.array([item.reverse for item in bank.items])
     if reverse.any():
-        scores[:, reverse] = 100.0 - scores[:, reverse]
-    return scores
+        scores[reverse] = 100.0 - scores[reverse]
+    return scores.T
 
 
 def _scale_matrix(bank: Bank) -> np.ndarray:
@@ -103,17 +105,17 @@ def respondent_scores(responses: pd.DataFrame, bank: Bank) -> pd.DataFrame:
     irrelevant here) scores ``(100 + 25) / 2 = 62.5``; answered only once it is
     missing, because ``ceil(3 / 2) = 2`` answers are needed.
     """
-    scores = item_scores(responses, bank)
+    scores = item_scores(responses, bank).T  # (items, responses), C-contiguous
     answered = ~np.isnan(scores)
-    np.nan_to_num(scores, copy=False, nan=0.0)
-    matrix = _scale_matrix(bank)
-    sums = (scores @ matrix).astype(np.float64)
-    counts = answered.astype(np.float32) @ matrix
+    np.copyto(scores, 0.0, where=~answered)
+    matrix = _scale_matrix(bank).T
+    sums = matrix @ scores
+    counts = matrix @ answered.astype(np.float32)
     needed = np.array([bank.min_answered(d, lens) for d, lens in bank.scales], dtype=np.float32)
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(counts >= needed, sums / np.maximum(counts, 1), np.nan)
+        means = np.where(counts >= needed[:, None], sums.astype(np.float64) / counts, np.nan)
     columns = pd.MultiIndex.from_tuples(bank.scales, names=["dimension", "lens"])
-    return pd.DataFrame(means, index=responses.index, columns=columns)
+    return pd.DataFrame(means.T, index=responses.index, columns=columns)
 
 
 def group_scores(
@@ -155,30 +157,33 @@ def group_scores(
     by = list(by)
     minimum = bank.min_group_size if min_group_size is None else min_group_size
     scores = respondent_scores(responses, bank)
-    scores.columns = [f"{d}\x1f{lens}" for d, lens in bank.scales]
+    scores.columns = range(len(bank.scales))
     if by:
         keys = [responses[col].astype(str).rename(col) for col in by]
         grouped = scores.groupby(keys, sort=True, observed=True)
-        stats = pd.concat({"score": grouped.mean(), "n": grouped.count()}, axis=1)
+        means, counts = grouped.mean(), grouped.count()
+        labels = means.index.to_frame(index=False)
+        codes = np.column_stack([pd.factorize(labels[col])[0] for col in by])
     else:
-        stats = pd.concat({"score": scores.mean().to_frame().T, "n": scores.count().to_frame().T},
-                          axis=1)
-    tidy = stats.stack(level=1, future_stack=True).reset_index()
-    if not by:
-        tidy = tidy.drop(columns=tidy.columns[0])
-    tidy = tidy.rename(columns={tidy.columns[len(by)]: "scale"})
-    tidy[["dimension", "lens"]] = tidy["scale"].str.split("\x1f", expand=True)
-    tidy["n"] = tidy["n"].fillna(0).astype(int)
-    tidy["suppressed"] = _complementary(tidy, by, minimum)
-    tidy.loc[tidy["suppressed"], "score"] = np.nan
-    order = {scale: i for i, scale in enumerate(f"{d}\x1f{lens}" for d, lens in bank.scales)}
-    tidy["_order"] = tidy["scale"].map(order)
-    tidy = tidy.sort_values([*by, "_order"], kind="stable").reset_index(drop=True)
+        means, counts = scores.mean().to_frame().T, scores.count().to_frame().T
+        labels = pd.DataFrame(index=range(1))
+        codes = np.zeros((1, 0), dtype=int)
+    n = counts.to_numpy(dtype=np.int64)
+    hidden = _complementary(n, codes, minimum)
+    score = np.where(hidden, np.nan, means.to_numpy(dtype=np.float64))
+    groups, scales = n.shape
+    dims, lenses = zip(*bank.scales, strict=True)
+    tidy = labels.loc[labels.index.repeat(scales)].reset_index(drop=True)
+    tidy["dimension"] = np.tile(np.array(dims, dtype=object), groups)
+    tidy["lens"] = np.tile(np.array(lenses, dtype=object), groups)
+    tidy["score"] = score.ravel()
+    tidy["n"] = n.ravel()
+    tidy["suppressed"] = hidden.ravel()
     return tidy[[*by, *SCORE_COLUMNS]]
 
 
-def _complementary(tidy: pd.DataFrame, by: list[str], minimum: int) -> pd.Series:
-    """Which scores to hide: small groups, plus enough others to protect them.
+def _complementary(n: np.ndarray, codes: np.ndarray, minimum: int) -> np.ndarray:
+    """Which scores to hide (groups x scales): small groups, plus enough others to protect them.
 
     Within every set of groups that adds up to a larger total (the groups of
     one `by` column with the other columns fixed, per scale), the hidden
@@ -186,30 +191,39 @@ def _complementary(tidy: pd.DataFrame, by: list[str], minimum: int) -> pd.Series
     them; otherwise the smallest visible groups are hidden too. With several
     `by` columns the rule is applied along each until nothing changes.
     """
-    hidden = tidy["n"] < minimum
-    if not by:
-        return hidden
-    for _ in range(2 * len(by) + 2):
+    hidden = n < minimum
+    for _ in range(2 * codes.shape[1] + 2):
         before = hidden.copy()
-        for col in by:
-            partition = [c for c in by if c != col] + ["scale"]
-            hidden = _protect(tidy, hidden, partition, minimum)
-        if hidden.equals(before):
+        for col in range(codes.shape[1]):
+            others = np.delete(codes, col, axis=1)
+            partition = (
+                np.unique(others, axis=0, return_inverse=True)[1].ravel()
+                if others.shape[1]
+                else np.zeros(len(codes), dtype=np.int64)
+            )
+            hidden = _protect(n, hidden, partition, minimum)
+        if np.array_equal(hidden, before):
             break
     return hidden
 
 
-def _protect(tidy: pd.DataFrame, hidden: pd.Series, partition: list[str], minimum: int) -> pd.Series:
-    frame = tidy[[*partition, "n"]].assign(hidden=hidden)
-    hidden_n = frame["n"].where(frame["hidden"], 0).groupby([frame[c] for c in partition]).transform(
-        "sum"
-    )
-    visible = frame[~frame["hidden"]].sort_values("n", kind="stable")
-    before = visible.groupby(partition)["n"].cumsum() - visible["n"]
-    exposed = (hidden_n.loc[visible.index] > 0) & (hidden_n.loc[visible.index] + before < minimum)
-    result = hidden.copy()
-    result.loc[exposed[exposed].index] = True
-    return result
+def _protect(n: np.ndarray, hidden: np.ndarray, partition: np.ndarray, minimum: int) -> np.ndarray:
+    """Hide the smallest visible group of each exposed partition until none is exposed."""
+    hidden = hidden.copy()
+    parts = int(partition.max()) + 1
+    # A tiny per-group offset breaks ties between equal n deterministically (first group wins).
+    key_base = n + np.arange(len(n))[:, None] / (len(n) + 1)
+    while True:
+        hidden_n = np.zeros((parts, n.shape[1]))
+        np.add.at(hidden_n, partition, np.where(hidden, n, 0))
+        exposed = (hidden_n > 0) & (hidden_n < minimum)
+        candidate = ~hidden & exposed[partition]
+        if not candidate.any():
+            return hidden
+        key = np.where(candidate, key_base, np.inf)
+        best = np.full((parts, n.shape[1]), np.inf)
+        np.minimum.at(best, partition, key)
+        hidden |= candidate & (key == best[partition])
 
 
 def dimension_table(tidy: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -225,7 +239,11 @@ def dimension_table(tidy: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """
     by = list(by)
     wide = tidy.pivot_table(
-        index=[*by, "dimension"], columns="lens", values=["score", "n"], sort=False, dropna=False,
+        index=[*by, "dimension"],
+        columns="lens",
+        values=["score", "n"],
+        sort=False,
+        dropna=False,
         aggfunc="first",
     )
     out = pd.DataFrame(index=wide.index)

@@ -26,7 +26,8 @@ def settings() -> Settings:
     try:
         return _cached_settings()
     except AssessmentError as exc:
-        st.error("Role Radar cannot start: its configuration is invalid.\n\n" + "\n\n".join(exc.problems))
+        problems = "\n\n".join(exc.problems)
+        st.error(f"Role Radar cannot start: its configuration is invalid.\n\n{problems}")
         st.stop()
 
 

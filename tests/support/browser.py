@@ -38,7 +38,7 @@ def _in_ci() -> bool:
 
 
 def skip_or_fail(reason: str) -> None:
-    """Skip locally when a tool is missing; in CI a missing tool is a failure, never a silent skip."""
+    """Skip locally when a tool is missing; in CI that is a failure, never a silent skip."""
     if _in_ci():
         pytest.fail(f"{reason} (CI must run this test)")
     pytest.skip(reason)
@@ -140,7 +140,10 @@ def desktop_page(chromium_browser: object) -> Iterator[object]:
 @pytest.fixture
 def phone_page(chromium_browser: object) -> Iterator[object]:
     context = chromium_browser.new_context(  # type: ignore[attr-defined]
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
     )
     page = context.new_page()
     yield page
