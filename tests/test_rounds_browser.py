@@ -1,0 +1,81 @@
+"""A leader's journey in a real browser: sign in, open a round, see its link; and the gate."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+import pytest
+
+from assessment import store
+from assessment.bank import Bank
+from assessment.db import make_engine
+from tests.support.browser import AppServer, wait_idle
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page: Page, app_server: AppServer) -> None:
+    page.goto(f"{app_server.url}/sign_in")
+    wait_idle(page)
+    page.get_by_role("textbox", name="Leader passcode").fill(app_server.leader_password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in.").wait_for()
+    wait_idle(page)
+
+
+def open_rounds_page(page: Page) -> None:
+    # Session state lives in the browser connection: move within the app, never by a new URL.
+    page.get_by_test_id("stMain").get_by_role("link", name="Rounds").click()
+    page.get_by_role("heading", name="Rounds", exact=True).wait_for()
+    wait_idle(page)
+
+
+def test_leader_signs_in_and_opens_a_round_with_a_share_link(
+    app_server: AppServer, desktop_page: Page
+) -> None:
+    page = desktop_page
+    name = f"Browser round {uuid.uuid4().hex[:6]}"
+    sign_in(page, app_server)
+    open_rounds_page(page)
+    name_box = page.get_by_role("textbox", name="Round name")
+    if not name_box.is_visible():  # collapsed once the database has rounds
+        page.get_by_text("Open a new round").click()
+    name_box.fill(name)
+    page.get_by_role("textbox", name="Teams").fill("Platform\nPayments")
+    page.get_by_role("button", name="Open round").click()
+    page.get_by_text(f"“{name}” is open").wait_for()
+    wait_idle(page)
+
+    engine = make_engine(app_server.database_url)
+    (rnd,) = [r for r in store.list_rounds(engine) if r.name == name]
+    engine.dispose()
+    assert rnd.teams == ("Platform", "Payments")
+    card = page.locator(f".st-key-round_{rnd.token}")
+    assert (
+        card.get_by_test_id("stCode").inner_text().strip() == f"{app_server.url}/?round={rnd.token}"
+    )
+    assert "0 responses" in card.inner_text()
+
+
+def test_leader_page_url_without_sign_in_shows_no_leader_data(
+    app_server: AppServer, desktop_page: Page, default_bank: Bank
+) -> None:
+    secret = f"Unseen round {uuid.uuid4().hex[:6]}"
+    engine = make_engine(app_server.database_url)
+    rnd = store.open_round(engine, secret, ["Platform"], default_bank, 5)
+    engine.dispose()
+    page = desktop_page
+    for path in ("rounds", "results", "data"):
+        page.goto(f"{app_server.url}/{path}")
+        wait_idle(page)
+        page.get_by_role("heading").first.wait_for()  # a page has rendered: not a vacuous pass
+        body = page.locator("body").inner_text()
+        assert secret not in body and rnd.token not in body
+        assert page.get_by_test_id("stCode").count() == 0
+        assert page.get_by_test_id("stDownloadButton").count() == 0
+        assert page.locator(".js-plotly-plot").count() == 0
+        assert page.get_by_test_id("stSidebarNav").get_by_role("link", name="Rounds").count() == 0
