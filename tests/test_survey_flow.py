@@ -1,0 +1,247 @@
+"""The survey's rules without Streamlit: steps, progress, review, submission, restore."""
+
+from __future__ import annotations
+
+import pytest
+
+from assessment.bank import Bank
+from assessment.errors import InputError
+from assessment.survey_flow import (
+    ABOUT_STEP,
+    COMMENT_MAX_CHARS,
+    DONT_KNOW,
+    SurveyDraft,
+    answer_options,
+    comment_problems,
+    estimated_minutes,
+    is_resume_token,
+    new_resume_token,
+    option_label,
+    profile_problems,
+    progress,
+    restore_draft,
+    review_step,
+    section_at,
+    sections,
+    step_count,
+    submission,
+    unanswered,
+)
+
+TEAMS = ("Payments", "Search")
+
+
+def test_sections_follow_bank_order(default_bank: Bank) -> None:
+    found = sections(default_bank)
+    assert [s.dimension.id for s in found] == [
+        "purpose",
+        "scope",
+        "responsibility",
+        "success_metrics",
+    ]
+    assert [s.number for s in found] == [1, 2, 3, 4]
+    assert [s.first for s in found] == [1, 11, 21, 33]  # 10, 10, 12, 11 statements
+    assert [item.id for s in found for item in s.items] == default_bank.item_ids
+
+
+def test_steps_are_about_sections_review(tiny_bank: Bank) -> None:
+    assert step_count(tiny_bank) == 4
+    assert review_step(tiny_bank) == 3
+    assert section_at(tiny_bank, ABOUT_STEP) is None
+    assert section_at(tiny_bank, 1).dimension.id == "purpose"  # type: ignore[union-attr]
+    assert section_at(tiny_bank, 2).dimension.id == "scope"  # type: ignore[union-attr]
+    assert section_at(tiny_bank, 3) is None
+
+
+@pytest.mark.parametrize(("asked", "landed"), [(-3, 0), (0, 0), (2, 2), (3, 3), (99, 3)])
+def test_at_step_stays_inside_the_survey(tiny_bank: Bank, asked: int, landed: int) -> None:
+    assert SurveyDraft().at_step(asked, tiny_bank).step == landed
+
+
+def test_answer_options_end_with_dont_know(tiny_bank: Bank) -> None:
+    options = answer_options(tiny_bank)
+    assert options == [1, 2, 3, 4, 5, DONT_KNOW]
+    assert option_label(tiny_bank, 1) == "Strongly disagree"
+    assert option_label(tiny_bank, 5) == "Strongly agree"
+    assert option_label(tiny_bank, DONT_KNOW) == "Don't know / not applicable"
+
+
+def test_answer_options_without_dont_know(tiny_bank: Bank) -> None:
+    bank = tiny_bank.model_copy(
+        update={"scale": tiny_bank.scale.model_copy(update={"dont_know": False})}
+    )
+    assert answer_options(bank) == [1, 2, 3, 4, 5]
+
+
+def test_progress_counts_dont_know_as_answered(default_bank: Bank) -> None:
+    draft = SurveyDraft()
+    assert progress(draft, default_bank).label == "0 of 43 answered"
+    draft = draft.with_answer("purpose.product.1", 4).with_answer("scope.product.1", DONT_KNOW)
+    done = progress(draft, default_bank)
+    assert (done.answered, done.total, done.label) == (2, 43, "2 of 43 answered")
+    assert done.fraction == pytest.approx(2 / 43)
+
+
+def test_progress_ignores_items_not_in_the_bank(tiny_bank: Bank) -> None:
+    draft = SurveyDraft(answers={"purpose.product.1": 3, "gone.item": 2})
+    assert progress(draft, tiny_bank).answered == 1
+
+
+def test_clearing_an_answer_reopens_it(tiny_bank: Bank) -> None:
+    draft = SurveyDraft().with_answer("purpose.product.1", 3).with_answer("purpose.product.1", None)
+    assert draft.answers == {}
+    assert progress(draft, tiny_bank).answered == 0
+
+
+def test_with_methods_leave_the_original_unchanged() -> None:
+    draft = SurveyDraft()
+    changed = draft.with_answer("a", 2).with_profile(team="T", role="other").with_comment("hi")
+    assert draft == SurveyDraft()
+    assert (changed.team, changed.role, changed.comment, changed.answers) == (
+        "T",
+        "other",
+        "hi",
+        {"a": 2},
+    )
+
+
+def test_unanswered_lists_open_statements_by_section(tiny_bank: Bank) -> None:
+    answered = {item_id: 3 for item_id in tiny_bank.item_ids}
+    del answered["purpose.project.2"], answered["scope.clarity.1"], answered["scope.clarity.3"]
+    answered["purpose.clarity.1"] = DONT_KNOW  # don't know is an answer, not an open statement
+    review = unanswered(SurveyDraft(answers=answered), tiny_bank)
+    assert [(s.dimension.id, [i.id for i in items]) for s, items in review] == [
+        ("purpose", ["purpose.project.2"]),
+        ("scope", ["scope.clarity.1", "scope.clarity.3"]),
+    ]
+
+
+def test_unanswered_is_empty_when_all_answered(tiny_bank: Bank) -> None:
+    draft = SurveyDraft(answers=dict.fromkeys(tiny_bank.item_ids, DONT_KNOW))
+    assert unanswered(draft, tiny_bank) == []
+
+
+def test_unanswered_lists_everything_for_a_blank_draft(tiny_bank: Bank) -> None:
+    review = unanswered(SurveyDraft(), tiny_bank)
+    assert [len(items) for _, items in review] == [9, 9]
+
+
+def test_submission_maps_dont_know_to_none_and_leaves_out_skipped(tiny_bank: Bank) -> None:
+    draft = SurveyDraft(
+        team="Search",
+        role="engineering",
+        answers={"purpose.product.1": 5, "purpose.product.2": DONT_KNOW, "scope.clarity.3": 1},
+        comment="  More time for discovery, please.  ",
+    )
+    result = submission(draft, TEAMS, tiny_bank)
+    assert (result.team, result.role) == ("Search", "engineering")
+    assert result.answers == {
+        "purpose.product.1": 5,
+        "purpose.product.2": None,
+        "scope.clarity.3": 1,
+    }
+    assert result.comment == "More time for discovery, please."
+
+
+def test_submission_blank_comment_is_none(tiny_bank: Bank) -> None:
+    draft = SurveyDraft(team="Search", role="other", comment="   ")
+    assert submission(draft, TEAMS, tiny_bank).comment is None
+
+
+def test_submission_answers_follow_bank_order(tiny_bank: Bank) -> None:
+    answers = dict.fromkeys(reversed(tiny_bank.item_ids), 2)
+    draft = SurveyDraft(team="Search", role="other", answers=answers)
+    assert list(submission(draft, TEAMS, tiny_bank).answers) == tiny_bank.item_ids
+
+
+@pytest.mark.parametrize(
+    ("team", "role", "expected"),
+    [
+        (None, None, ["Please choose your team.", "Please choose your role."]),
+        ("Search", None, ["Please choose your role."]),
+        (None, "engineering", ["Please choose your team."]),
+        (
+            "Sales",
+            "engineering",
+            ["'Sales' is not one of this survey's teams; please choose again."],
+        ),
+        ("Search", "wizard", ["'wizard' is not one of this survey's roles; please choose again."]),
+        ("Search", "engineering", []),
+    ],
+)
+def test_profile_problems(
+    tiny_bank: Bank, team: str | None, role: str | None, expected: list[str]
+) -> None:
+    draft = SurveyDraft(team=team, role=role)
+    assert profile_problems(draft, TEAMS, tiny_bank) == expected
+
+
+def test_submission_without_team_and_role_names_both(tiny_bank: Bank) -> None:
+    with pytest.raises(InputError) as caught:
+        submission(SurveyDraft(answers={"purpose.product.1": 2}), TEAMS, tiny_bank)
+    assert caught.value.problems == ["Please choose your team.", "Please choose your role."]
+
+
+@pytest.mark.parametrize(
+    ("comment", "fragment"),
+    [
+        ("Ask me: jane.doe@example.com", "e-mail address"),
+        ("x" * (COMMENT_MAX_CHARS + 1), f"under {COMMENT_MAX_CHARS}"),
+    ],
+)
+def test_comment_problems(comment: str, fragment: str) -> None:
+    (problem,) = comment_problems(comment)
+    assert fragment in problem
+
+
+def test_comment_without_problems() -> None:
+    assert comment_problems("We ship @ speed, but who decides what? 100% unclear.") == []
+
+
+def test_submission_rejects_an_email_in_the_comment(tiny_bank: Bank) -> None:
+    draft = SurveyDraft(team="Search", role="other", comment="mail bob@corp.io")
+    with pytest.raises(InputError, match="e-mail address"):
+        submission(draft, TEAMS, tiny_bank)
+
+
+def test_restore_round_trips_a_saved_draft(tiny_bank: Bank) -> None:
+    draft = SurveyDraft(
+        team="Payments",
+        role="design",
+        answers={"purpose.product.1": 1, "scope.project.2": DONT_KNOW},
+        comment="ok",
+        step=2,
+    )
+    assert restore_draft(draft.model_dump(mode="json"), tiny_bank, TEAMS) == draft
+
+
+@pytest.mark.parametrize("saved", [None, {}, {"answers": "not a mapping"}, {"step": -1}])
+def test_restore_gives_a_blank_draft_for_nothing_usable(tiny_bank: Bank, saved: object) -> None:
+    assert restore_draft(saved, tiny_bank, TEAMS) == SurveyDraft()  # type: ignore[arg-type]
+
+
+def test_restore_drops_what_no_longer_fits(tiny_bank: Bank) -> None:
+    saved = {
+        "team": "Disbanded team",
+        "role": "astronaut",
+        "answers": {"purpose.product.1": 9, "unknown.item": 2, "scope.product.1": 4},
+        "step": 42,
+    }
+    restored = restore_draft(saved, tiny_bank, TEAMS)
+    assert restored == SurveyDraft(answers={"scope.product.1": 4}, step=review_step(tiny_bank))
+
+
+def test_estimated_minutes(default_bank: Bank, tiny_bank: Bank) -> None:
+    assert estimated_minutes(default_bank) == 10
+    assert estimated_minutes(tiny_bank) == 4
+
+
+def test_resume_tokens_are_fresh_and_recognised() -> None:
+    first, second = new_resume_token(), new_resume_token()
+    assert first != second
+    assert is_resume_token(first) and is_resume_token(second)
+
+
+@pytest.mark.parametrize("value", [None, "", "short", "x" * 65, "has space in it 123456", 12345])
+def test_is_resume_token_rejects_junk(value: object) -> None:
+    assert not is_resume_token(value)
