@@ -2,3 +2,4 @@
 
 from tests.support.banks import *  # noqa: F403
 from tests.support.browser import *  # noqa: F403
+from tests.support.db import *  # noqa: F403

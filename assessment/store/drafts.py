@@ -1,0 +1,72 @@
+"""Drafts: a half-filled survey kept server-side under a resume token.
+
+Streamlit session state is lost on a page refresh or a dropped connection
+(FIELD_NOTES), so the survey page saves answers as it goes and reloads them
+from the token in the URL. Submitting deletes the draft.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+
+from assessment.db import drafts, reading, writing
+from assessment.errors import AssessmentError, InputError
+from assessment.store.rounds import now_utc, round_row, token_problems
+
+__all__ = ["MAX_DRAFT_CHARS", "load_draft", "save_draft"]
+
+MAX_DRAFT_CHARS = 100_000
+
+
+def save_draft(engine: Engine, token: str, resume_token: str, draft: dict[str, Any]) -> None:
+    """Keep a half-filled survey server-side, so a refresh or a lost connection loses nothing."""
+    problems = token_problems("resume token", resume_token)
+    try:
+        data = json.dumps(draft, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        problems.append(f"draft: cannot be stored as JSON ({exc})")
+        data = ""
+    if not isinstance(draft, dict):
+        problems.append("draft: must be a dictionary")
+    if len(data) > MAX_DRAFT_CHARS:
+        problems.append(f"draft: larger than {MAX_DRAFT_CHARS} characters")
+    if problems:
+        raise InputError(problems)
+    with writing(engine) as conn:
+        row = round_row(conn, token)
+        if not row.is_open:
+            raise AssessmentError(f"This round is closed: '{row.name}' no longer accepts answers.")
+        values = {
+            "round_id": row.id,
+            "resume_token": resume_token,
+            "data_json": data,
+            "updated_at": now_utc(),
+        }
+        conn.execute(_upsert(conn, drafts, values, ["round_id", "resume_token"]))
+
+
+def _upsert(
+    conn: Connection, table: sa.Table, values: dict[str, Any], keys: list[str]
+) -> sa.Executable:
+    # Both dialects spell the upsert the same way, each from its own insert().
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(**values)
+    changed = {name: stmt.excluded[name] for name in values if name not in keys}
+    return stmt.on_conflict_do_update(index_elements=keys, set_=changed)
+
+
+def load_draft(engine: Engine, token: str, resume_token: str) -> dict[str, Any] | None:
+    """The draft saved under `resume_token`, or None when there is none (or it was submitted)."""
+    with reading(engine) as conn:
+        round_id = round_row(conn, token).id
+        data = conn.scalar(
+            sa.select(drafts.c.data_json).where(
+                drafts.c.round_id == round_id, drafts.c.resume_token == resume_token
+            )
+        )
+    return None if data is None else dict(json.loads(data))

@@ -1,0 +1,196 @@
+"""Submitting a response: validated, idempotent, one transaction.
+
+A submission is stored at most once per client token, because a double click
+or a retried request must never count twice (FIELD_NOTES: streamlit#8291).
+The response, its answers, its comment and the deletion of the respondent's
+draft commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from numbers import Integral
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from assessment.bank import Bank
+from assessment.db import answers, comments, drafts, reading, responses, rounds, writing
+from assessment.errors import AssessmentError, InputError
+from assessment.store.rounds import (
+    new_pk,
+    not_found,
+    now_utc,
+    round_bank,
+    round_row,
+    token_problems,
+)
+
+__all__ = ["MAX_COMMENT_CHARS", "submit_response"]
+
+MAX_COMMENT_CHARS = 4000
+
+
+def _is_answer(value: object, points: int) -> bool:
+    if value is None:
+        return True
+    if type(value) is not int and (not isinstance(value, Integral) or isinstance(value, bool)):
+        return False  # checked in this order: the ABC check is slow, and most values are int
+    return 1 <= int(value) <= points
+
+
+def _answer_problems(answers_: Mapping[str, int | None], bank: Bank) -> list[str]:
+    known = set(bank.item_ids)
+    points = bank.scale.points
+    problems = []
+    for item_id, value in answers_.items():
+        if item_id not in known:
+            problems.append(f"answers: unknown item '{item_id}'")
+        elif not _is_answer(value, points):
+            problems.append(
+                f"answers: item '{item_id}': {value!r} is not a whole number from 1 to {points}"
+                " (or None for don't know)"
+            )
+    return problems
+
+
+def _submission_problems(
+    teams: list[str],
+    bank: Bank,
+    team: str,
+    role: str,
+    answers_: Mapping[str, int | None],
+    comment: str | None,
+) -> list[str]:
+    problems = []
+    if team not in teams:
+        problems.append(f"team: '{team}' is not one of this round's teams ({', '.join(teams)})")
+    role_ids = [r.id for r in bank.roles]
+    if role not in role_ids:
+        problems.append(f"role: '{role}' is not one of {', '.join(role_ids)}")
+    if not isinstance(answers_, Mapping):
+        problems.append("answers: must map item ids to answers")
+    else:
+        problems += _answer_problems(answers_, bank)
+    if comment is not None and not isinstance(comment, str):
+        problems.append("comment: must be text")
+    elif comment is not None and len(comment.strip()) > MAX_COMMENT_CHARS:
+        problems.append(f"comment: longer than {MAX_COMMENT_CHARS} characters; please shorten it")
+    return problems
+
+
+# Built once: a submission runs these thousands of times, and a statement object
+# that is reused skips SQLAlchemy's per-call construction and cache-key work.
+_EXISTING = sa.select(responses.c.response_id).where(
+    responses.c.round_id == sa.bindparam("round_id"),
+    responses.c.client_token == sa.bindparam("client_token"),
+)
+_DELETE_DRAFT = drafts.delete().where(
+    drafts.c.round_id == sa.bindparam("draft_round_id"),
+    drafts.c.resume_token == sa.bindparam("draft_resume_token"),
+)
+_ROUND_STATE = sa.select(rounds.c.id, rounds.c.name, rounds.c.is_open, rounds.c.teams_json).where(
+    rounds.c.token == sa.bindparam("token")
+)
+_INSERT_RESPONSE = responses.insert()
+_INSERT_ANSWERS = answers.insert()
+_INSERT_COMMENT = comments.insert()
+
+
+def _existing_response(conn: Connection, round_id: int, client_token: str) -> str | None:
+    return conn.scalar(_EXISTING, {"round_id": round_id, "client_token": client_token})
+
+
+def submit_response(
+    engine: Engine,
+    token: str,
+    *,
+    team: str,
+    role: str,
+    answers: Mapping[str, int | None],
+    comment: str | None,
+    client_token: str,
+    resume_token: str | None = None,
+) -> str:
+    """Store one response with its answers and comment; return its response id.
+
+    Idempotent: a second submit with the same `client_token` (a double click,
+    a retried request, a race between two threads) returns the first one's id
+    and stores nothing. The draft under `resume_token` (default: the client
+    token) is deleted in the same transaction. `answers` maps item ids to
+    ``1..points`` or None ("don't know"); items left out count as skipped.
+    """
+    problems = token_problems("client token", client_token)
+    if resume_token is not None:
+        problems += token_problems("resume token", resume_token)
+    if problems:
+        raise InputError(problems)
+    try:
+        with writing(engine) as conn:
+            return _submit(conn, token, team, role, answers, comment, client_token, resume_token)
+    except IntegrityError:
+        # Another transaction stored this client token first (PostgreSQL race).
+        with reading(engine) as conn:
+            existing = _existing_response(conn, round_row(conn, token).id, client_token)
+        if existing is None:
+            raise
+        return existing
+
+
+def _submit(
+    conn: Connection,
+    token: str,
+    team: str,
+    role: str,
+    answers_: Mapping[str, int | None],
+    comment: str | None,
+    client_token: str,
+    resume_token: str | None,
+) -> str:
+    row = conn.execute(_ROUND_STATE, {"token": token}).first()
+    if row is None:
+        raise not_found(token)
+    existing = _existing_response(conn, row.id, client_token)
+    if existing is not None:
+        return existing
+    if not row.is_open:
+        raise AssessmentError(
+            f"This round is closed: '{row.name}' no longer accepts responses."
+            " Ask the person who shared the link whether a new round is open."
+        )
+    bank = round_bank(conn, row.id, token)
+    problems = _submission_problems(json.loads(row.teams_json), bank, team, role, answers_, comment)
+    if problems:
+        raise InputError(problems)
+    response_id = secrets.token_hex(16)
+    pk = new_pk(
+        conn.execute(
+            _INSERT_RESPONSE,
+            {
+                "response_id": response_id,
+                "round_id": row.id,
+                "team": team,
+                "role": role,
+                "submitted_at": now_utc(),
+                "source": "web",
+                "client_token": client_token,
+            },
+        )
+    )
+    if answers_:
+        position = {item_id: pos for pos, item_id in enumerate(bank.item_ids)}
+        rows = [
+            {"response_pk": pk, "item_pos": position[item], "value": None if v is None else int(v)}
+            for item, v in answers_.items()
+        ]
+        conn.execute(_INSERT_ANSWERS, rows)
+    text = comment.strip() if comment else ""
+    if text:
+        note = {"id": secrets.token_hex(16), "round_id": row.id, "team": team, "role": role}
+        conn.execute(_INSERT_COMMENT, note | {"comment": text})
+    draft = {"draft_round_id": row.id, "draft_resume_token": resume_token or client_token}
+    conn.execute(_DELETE_DRAFT, draft)
+    return response_id

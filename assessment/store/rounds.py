@@ -1,0 +1,238 @@
+"""Rounds: open, read, list, close, reopen; and the helpers every store module shares.
+
+A round keeps the bank it was opened with as a JSON snapshot; `Round.bank` is
+rebuilt from it, so editing a YAML file never changes an old round's results.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from numbers import Integral
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, CursorResult, Engine, Row
+
+from assessment.bank import Bank, bank_from_dict
+from assessment.db import reading, round_items, rounds, writing
+from assessment.errors import InputError, NotFoundError
+
+__all__ = [
+    "Round",
+    "close_round",
+    "get_round",
+    "list_rounds",
+    "new_pk",
+    "not_found",
+    "now_utc",
+    "open_round",
+    "reopen_round",
+    "round_bank",
+    "round_row",
+]
+
+MAX_NAME_CHARS = 200
+MAX_TOKEN_CHARS = 64
+MIN_GROUP_SIZE_FLOOR = 3
+
+
+@dataclass(frozen=True)
+class Round:
+    """A survey round: who may answer (teams), with which bank, and whether it is open."""
+
+    token: str
+    name: str
+    teams: tuple[str, ...]
+    min_group_size: int
+    is_open: bool
+    bank: Bank
+    created_at: datetime
+    closed_at: datetime | None
+
+
+def now_utc() -> datetime:
+    """Now, in UTC, to the second: exports show seconds, and finer times only help linking."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@lru_cache(maxsize=64)
+def _bank_from_json(text: str, token: str) -> Bank:
+    # Snapshots never change, so parsing each one once per process is enough.
+    return bank_from_dict(json.loads(text), source=f"round {token}")
+
+
+def round_from_row(row: Row[Any]) -> Round:
+    return Round(
+        token=row.token,
+        name=row.name,
+        teams=tuple(json.loads(row.teams_json)),
+        min_group_size=row.min_group_size,
+        is_open=bool(row.is_open),
+        bank=_bank_from_json(row.bank_json, row.token),
+        created_at=row.created_at,
+        closed_at=row.closed_at,
+    )
+
+
+_BY_TOKEN = sa.select(rounds).where(rounds.c.token == sa.bindparam("token"))
+_BANK_BY_ID = sa.select(rounds.c.bank_json).where(rounds.c.id == sa.bindparam("round_id"))
+_banks: dict[str, Bank] = {}
+_banks_lock = threading.Lock()
+_BANKS_KEPT = 256
+
+
+def round_bank(conn: Connection, round_id: int, token: str) -> Bank:
+    """The round's bank snapshot, read and parsed once per process.
+
+    A snapshot never changes, so the hot path (a submission) need not fetch
+    and hash tens of kilobytes of JSON each time.
+    """
+    bank = _banks.get(token)
+    if bank is None:
+        bank = _bank_from_json(conn.scalar(_BANK_BY_ID, {"round_id": round_id}), token)
+        with _banks_lock:
+            if len(_banks) >= _BANKS_KEPT:
+                _banks.pop(next(iter(_banks)))
+            _banks[token] = bank
+    return bank
+
+
+def not_found(token: str) -> NotFoundError:
+    return NotFoundError(f"No round with token '{token}'; check the link or run `round list`.")
+
+
+def round_row(conn: Connection, token: str) -> Row[Any]:
+    """The round's row, or `NotFoundError` naming the token."""
+    row = conn.execute(_BY_TOKEN, {"token": token}).first()
+    if row is None:
+        raise not_found(token)
+    return row
+
+
+def _text_problems(label: str, value: object) -> list[str]:
+    if not isinstance(value, str) or not value.strip():
+        return [f"{label}: must not be empty"]
+    if len(value.strip()) > MAX_NAME_CHARS:
+        return [f"{label}: longer than {MAX_NAME_CHARS} characters"]
+    return []
+
+
+def _round_problems(name: str, teams: Sequence[str], min_group_size: object) -> list[str]:
+    problems = _text_problems("round name", name)
+    if isinstance(teams, str) or not teams:
+        problems.append("teams: give at least one team")
+        teams = []
+    seen: set[str] = set()
+    for position, team in enumerate(teams, start=1):
+        problems += _text_problems(f"team #{position}", team)
+        key = team.strip().casefold() if isinstance(team, str) else ""
+        if key and key in seen:
+            problems.append(f"team #{position}: '{team.strip()}' is listed twice")
+        seen.add(key)
+    if (
+        not isinstance(min_group_size, Integral)
+        or isinstance(min_group_size, bool)
+        or int(min_group_size) < MIN_GROUP_SIZE_FLOOR
+    ):
+        problems.append(
+            f"minimum group size: must be a whole number of at least {MIN_GROUP_SIZE_FLOOR}"
+            f" (got {min_group_size!r})"
+        )
+    return problems
+
+
+def open_round(
+    engine: Engine,
+    name: str,
+    teams: Sequence[str],
+    bank: Bank,
+    min_group_size: int | None = None,
+) -> Round:
+    """Open a round with an unguessable token and a snapshot of `bank`.
+
+    `min_group_size` defaults to the bank's and is fixed for the round's life,
+    so respondents are promised one anonymity threshold. Raises `InputError`
+    listing every problem with the name, the teams or the size.
+    """
+    size = bank.min_group_size if min_group_size is None else min_group_size
+    problems = _round_problems(name, teams, size)
+    if problems:
+        raise InputError(problems)
+    token = secrets.token_urlsafe(16)
+    values = {
+        "token": token,
+        "name": name.strip(),
+        "teams_json": json.dumps([team.strip() for team in teams], ensure_ascii=False),
+        "min_group_size": int(size),
+        "is_open": True,
+        "bank_id": bank.id,
+        "bank_version": bank.version,
+        "bank_json": json.dumps(bank.model_dump(mode="json"), ensure_ascii=False),
+        "created_at": now_utc(),
+        "closed_at": None,
+    }
+    with writing(engine) as conn:
+        round_id = new_pk(conn.execute(rounds.insert().values(**values)))
+        conn.execute(
+            round_items.insert(),
+            [
+                {"round_id": round_id, "item_pos": pos, "item_id": item_id}
+                for pos, item_id in enumerate(bank.item_ids)
+            ],
+        )
+        return round_from_row(round_row(conn, token))
+
+
+def new_pk(result: CursorResult[Any]) -> int:
+    key = result.inserted_primary_key
+    if key is None:  # every insert here has an integer key; this would be a schema bug
+        raise RuntimeError("the database returned no primary key for the new row")
+    return int(key[0])
+
+
+def get_round(engine: Engine, token: str) -> Round:
+    """The round with this token; `NotFoundError` when there is none."""
+    with reading(engine) as conn:
+        return round_from_row(round_row(conn, token))
+
+
+def list_rounds(engine: Engine) -> list[Round]:
+    """Every round, newest first."""
+    query = sa.select(rounds).order_by(rounds.c.created_at.desc(), rounds.c.id.desc())
+    with reading(engine) as conn:
+        return [round_from_row(row) for row in conn.execute(query)]
+
+
+def _set_open(engine: Engine, token: str, is_open: bool) -> Round:
+    with writing(engine) as conn:
+        row = round_row(conn, token)
+        if bool(row.is_open) != is_open:
+            closed_at = None if is_open else now_utc()
+            conn.execute(
+                rounds.update()
+                .where(rounds.c.id == row.id)
+                .values(is_open=is_open, closed_at=closed_at)
+            )
+        return round_from_row(round_row(conn, token))
+
+
+def close_round(engine: Engine, token: str) -> Round:
+    """Stop accepting responses; closing a closed round changes nothing."""
+    return _set_open(engine, token, False)
+
+
+def reopen_round(engine: Engine, token: str) -> Round:
+    """Accept responses again (e.g. a round closed by mistake)."""
+    return _set_open(engine, token, True)
+
+
+def token_problems(label: str, value: object) -> list[str]:
+    if not isinstance(value, str) or not value or len(value) > MAX_TOKEN_CHARS:
+        return [f"{label}: must be a string of 1 to {MAX_TOKEN_CHARS} characters"]
+    return []

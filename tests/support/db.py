@@ -1,0 +1,97 @@
+"""Database fixtures: a temp-file SQLite engine, a PostgreSQL engine, and both in turn.
+
+Each PostgreSQL test gets its own schema (a random name put first on the
+connection's search_path, dropped afterwards), so tests never see each
+other's rows and need no clean-up between them. When the server is not
+reachable the PostgreSQL tests skip -- except in CI (``CI=true``), where they
+fail, because CI must prove the PostgreSQL path works.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from assessment.db import init_db, make_engine
+
+__all__ = [
+    "POSTGRES_URL",
+    "engine",
+    "make_postgres_engine",
+    "make_sqlite_engine",
+    "postgres_admin",
+    "postgres_engine",
+    "sqlite_engine",
+]
+
+POSTGRES_URL = os.environ.get(
+    "ASSESSMENT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def make_sqlite_engine(path: Path) -> sa.Engine:
+    """A migrated SQLite engine on a file (``:memory:`` would be one database per thread)."""
+    db = make_engine(f"sqlite:///{path}")
+    init_db(db)
+    return db
+
+
+def make_postgres_engine(schema: str) -> sa.Engine:
+    """An engine whose connections use `schema` first (not migrated: callers decide)."""
+    url = make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+    return make_engine(url.render_as_string(hide_password=False))
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[sa.Engine]:
+    """A migrated engine on a fresh temp-file SQLite database."""
+    db = make_sqlite_engine(tmp_path / "role_radar.db")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[sa.Engine]:
+    """An engine on the test server for creating and dropping schemas; skips if unreachable."""
+    admin = make_engine(POSTGRES_URL)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        shown = make_url(POSTGRES_URL).render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        message = f"PostgreSQL not reachable at {shown}: {reason}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " (CI=true: PostgreSQL tests must run)")
+        pytest.skip(message)
+    yield admin
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_engine(postgres_admin: sa.Engine) -> Iterator[sa.Engine]:
+    """A migrated engine in a fresh schema of its own on the test server."""
+    schema = f"test_{secrets.token_hex(6)}"
+    with postgres_admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    db = make_postgres_engine(schema)
+    try:
+        init_db(db)
+        yield db
+    finally:
+        db.dispose()
+        with postgres_admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> sa.Engine:
+    """Each backend in turn: the same test must pass on SQLite and on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_engine")
