@@ -1,0 +1,175 @@
+"""`assessment export` and `assessment import`: exit codes, output, and nothing stored on errors."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from assessment import store
+from assessment.bank import Bank
+from assessment.cli import main
+from assessment.csvio import read_responses, scores_csv_bytes
+from assessment.db import init_db, make_engine
+from assessment.exports import round_export
+from assessment.forms import prepare_import
+from assessment.scoring import group_scores
+
+DATA = Path(__file__).parent / "data"
+WIDE = DATA / "forms_default_bank_wide.csv"
+GOOGLE = DATA / "forms_google_default_bank.csv"
+TEAMS = ["Payments", "Mobile", "Platform"]
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
+    def run(*args: str) -> Result:
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse usage errors
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+@pytest.fixture
+def cli_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine]:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", url)
+    engine = make_engine(url)
+    init_db(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def answered(cli_engine: sa.Engine, default_bank: Bank) -> store.Round:
+    rnd = store.open_round(cli_engine, "Q1 check-in", TEAMS, default_bank)
+    store.import_responses(cli_engine, rnd.token, read_responses(WIDE, default_bank))
+    return rnd
+
+
+@pytest.mark.parametrize(
+    ("kind", "by"),
+    [("responses", []), ("scores", []), ("scores", ["team", "role"]), ("retro", ["team"])],
+)
+def test_export_to_stdout_is_the_page_file_without_bom(
+    run_cli: Callable[..., Result],
+    cli_engine: sa.Engine,
+    answered: store.Round,
+    kind: str,
+    by: list[str],
+) -> None:
+    args = [arg for col in by for arg in ("--by", col)]
+    result = run_cli("export", kind, "--round", answered.token, *args)
+    assert result.code == 0, result.err
+    assert not result.out.startswith("\ufeff")
+    expected = round_export(cli_engine, answered.token, kind, by).data.decode("utf-8-sig")
+    assert result.out == expected
+
+
+def test_export_to_file_has_bom_and_reports_rows(
+    run_cli: Callable[..., Result], cli_engine: sa.Engine, answered: store.Round, tmp_path: Path
+) -> None:
+    target = tmp_path / "retro.csv"
+    result = run_cli(
+        "export", "retro", "--round", answered.token, "--by", "team", "--output", str(target)
+    )
+    assert result.code == 0, result.err
+    assert target.read_bytes() == round_export(cli_engine, answered.token, "retro", ["team"]).data
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert f"Wrote 12 rows to {target}" in result.err  # 3 teams x 4 dimensions
+
+
+def test_export_unknown_round_exits_2(
+    run_cli: Callable[..., Result], cli_engine: sa.Engine
+) -> None:
+    result = run_cli("export", "scores", "--round", "no-such-token")
+    assert result.code == 2
+    assert "No round with token 'no-such-token'" in result.err
+    assert result.out == ""
+
+
+def test_export_by_unknown_column_is_a_usage_error(
+    run_cli: Callable[..., Result], answered: store.Round
+) -> None:
+    result = run_cli("export", "scores", "--round", answered.token, "--by", "squad")
+    assert result.code == 2
+    assert "invalid choice: 'squad'" in result.err
+
+
+def test_import_google_forms_prints_mapping_and_count(
+    run_cli: Callable[..., Result], cli_engine: sa.Engine, default_bank: Bank
+) -> None:
+    rnd = store.open_round(cli_engine, "Forms", TEAMS, default_bank)
+    result = run_cli("import", str(GOOGLE), "--round", rnd.token)
+    assert result.code == 0, result.err
+    assert "Format: Google Forms export" in result.out
+    assert "Email Address" in result.out and "dropped (personal data)" in result.out
+    assert "Personal columns dropped, never stored: 'Email Address'" in result.out
+    assert (
+        "43 statement column(s) -> items, matched by exact statement (grid statement)" in result.out
+    )
+    assert "Imported 18 responses into round 'Forms'." in result.out
+    assert store.response_count(cli_engine, rnd.token) == 18
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (GOOGLE.read_text(encoding="utf-8-sig").replace(",Agree,", ",Agreed,", 1),
+         "'Agreed' is not an answer on the scale"),
+        (WIDE.read_text(encoding="utf-8-sig").replace(",4,", ",4.5,", 1),
+         "'4.5' is not a whole number"),
+        ("", "no responses (the file is empty)"),
+    ],
+    ids=["bad label", "half number", "empty"],
+)  # fmt: skip
+def test_import_bad_file_exits_2_and_stores_nothing(
+    run_cli: Callable[..., Result], answered: store.Round, cli_engine: sa.Engine, tmp_path: Path,
+    content: str, message: str,
+) -> None:  # fmt: skip
+    path = tmp_path / "bad.csv"
+    path.write_text(content, encoding="utf-8")
+    result = run_cli("import", str(path), "--round", answered.token)
+    assert result.code == 2
+    assert message in result.err
+    assert "Traceback" not in result.err
+    assert store.response_count(cli_engine, answered.token) == 18
+
+
+def test_import_missing_file_exits_2(run_cli: Callable[..., Result], answered: store.Round) -> None:
+    result = run_cli("import", "nowhere.csv", "--round", answered.token)
+    assert result.code == 2
+    assert "nowhere.csv: file not found" in result.err
+
+
+def test_google_forms_scores_equal_assessment_score_on_the_same_data(
+    run_cli: Callable[..., Result], default_bank: Bank
+) -> None:
+    """Imported from Google Forms or scored from the wide file by the CLI: the same scores."""
+    plan = prepare_import(GOOGLE.read_bytes(), default_bank, GOOGLE.name)
+    assert plan.ok and not [c for c in plan.columns if c.how in ("unknown statement",)]
+    for by in ([], ["team"], ["role"]):
+        result = run_cli("score", str(WIDE), *[a for col in by for a in ("--by", col)])
+        assert result.code == 0, result.err
+        cli = pd.read_csv(io.StringIO(result.out), keep_default_na=False, dtype=str)
+        imported = scores_csv_bytes(group_scores(plan.require_ok(), default_bank, by=by))
+        mine = pd.read_csv(
+            io.BytesIO(imported), keep_default_na=False, dtype=str, encoding="utf-8-sig"
+        )
+        pd.testing.assert_frame_equal(cli, mine)

@@ -1,0 +1,246 @@
+"""Writing exports: formats, rounding, suppression, file names and formula injection."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assessment.bank import Bank, bank_from_dict
+from assessment.csvio import (
+    export_filename,
+    read_responses,
+    responses_csv_bytes,
+    retro_csv_bytes,
+    retro_frame,
+    scores_csv_bytes,
+    write_responses,
+    write_retro,
+    write_scores,
+)
+from assessment.scoring import group_scores
+
+TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
+EVIL = ['=HYPERLINK("http://x.example","click")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR"]
+
+
+def _rows(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf"), "exports start with a UTF-8 byte-order mark"
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _assert_no_formula(data: bytes) -> None:
+    """Every text cell of every row: nothing a spreadsheet would run."""
+    for r, row in enumerate(_rows(data)):
+        for cell in row:
+            assert _is_number(cell) or not cell.startswith(tuple(TRIGGERS)), (r, cell)
+
+
+def _responses(bank: Bank, teams: list[str], seed: int = 1, missing: bool = True) -> pd.DataFrame:
+    """Random answers; with `missing`, about one in six is "don't know"."""
+    rng = np.random.default_rng(seed)
+    low = 0 if missing else 1
+    values = rng.integers(low, bank.scale.points + 1, size=(len(teams), len(bank.items)))
+    values = values.astype(float)
+    values[values == 0] = np.nan
+    frame = pd.DataFrame(values, columns=bank.item_ids)
+    frame.insert(0, "role", "engineering")
+    frame.insert(0, "team", teams)
+    return frame
+
+
+def test_write_responses_format(tiny_bank: Bank, tmp_path: Path) -> None:
+    frame = _responses(tiny_bank, ["A", "B"])
+    frame.loc[0, "purpose.product.1"] = np.nan
+    frame.loc[1, "purpose.product.1"] = 4.0
+    frame.insert(0, "submitted_at", pd.to_datetime(["2025-03-31 14:05:09.7", None], utc=True))
+    target = tmp_path / "out.csv"
+    write_responses(frame, tiny_bank, target)
+    data = target.read_bytes()
+    assert data == responses_csv_bytes(frame, tiny_bank)
+    assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")
+    rows = _rows(data)
+    expected_header = ["response_id", "submitted_at", "round", "team", "role"]
+    assert rows[0] == [*expected_header, *tiny_bank.item_ids]
+    assert rows[1][1] == "2025-03-31T14:05:09Z"
+    assert rows[1][5] == "" and rows[2][5] == "4"
+    assert not any("." in cell for row in rows[1:] for cell in row[5:])
+
+
+def test_write_responses_never_exports_comments(tiny_bank: Bank) -> None:
+    frame = _responses(tiny_bank, ["A"]).assign(comment="my name is Kim")
+    assert b"Kim" not in responses_csv_bytes(frame, tiny_bank)
+
+
+def test_write_to_an_open_handle_has_no_byte_order_mark(tiny_bank: Bank) -> None:
+    buffer = io.StringIO()
+    write_scores(group_scores(_responses(tiny_bank, ["A"] * 4), tiny_bank), buffer)
+    assert buffer.getvalue().startswith("dimension,lens,score,n,suppressed\r\n")
+
+
+def test_write_scores_rounds_half_up_and_blanks_suppressed() -> None:
+    tidy = pd.DataFrame(
+        {
+            "team": ["A", "A", "B"],
+            "dimension": ["purpose"] * 3,
+            "lens": ["product", "project", "product"],
+            "score": [62.25, 12.349, np.nan],
+            "n": [7, 6, 2],
+            "suppressed": [False, False, True],
+        }
+    )
+    rows = _rows(scores_csv_bytes(tidy))
+    assert rows == [
+        ["team", "dimension", "lens", "score", "n", "suppressed"],
+        ["A", "purpose", "product", "62.3", "7", "false"],
+        ["A", "purpose", "project", "12.3", "6", "false"],
+        ["B", "purpose", "product", "", "2", "true"],
+    ]
+
+
+def test_retro_pack_rows_columns_and_prompts(tiny_bank: Bank) -> None:
+    frame = _responses(tiny_bank, ["A"] * 6 + ["B"] * 2 + ["C"] * 7 + ["D"] * 8, missing=False)
+    tidy = group_scores(frame, tiny_bank, by=["team"], min_group_size=5)
+    rows = _rows(retro_csv_bytes(tidy, tiny_bank, by=["team"], min_group_size=5))
+    header = rows[0]
+    assert header == [
+        "team", "dimension", "classification", "finding", "evidence", "product", "project",
+        "clarity", "blur_index", "balance", "n", "prompt_1", "prompt_2",
+    ]  # fmt: skip
+    body = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+    assert [(r["team"], r["dimension"]) for r in body] == [
+        (team, dimension) for team in "ABCD" for dimension in ("Purpose", "Scope")
+    ]
+    hidden, visible = body[2], body[4]  # B (2 people) and C (7)
+    assert visible["classification"] in {"blurred", "under-managed", "delivery-led",
+                                         "plan-light", "distinct"}  # fmt: skip
+    assert visible["n"] == "7" and _is_number(visible["product"])
+    assert visible["prompt_1"] == "Who decides why we build this?"
+    assert hidden["finding"] == "fewer than 5 responses — hidden"
+    assert hidden["classification"] == "hidden"
+    numbers = ("product", "project", "clarity", "blur_index", "balance", "n", "evidence")
+    assert all(hidden[col] == "" for col in numbers)
+    assert hidden["prompt_2"] == "What would change if we knew?"
+
+
+def test_retro_pack_keeps_negative_balance_a_number(tiny_bank: Bank) -> None:
+    frame = _responses(tiny_bank, ["A"] * 6)
+    frame[[i.id for i in tiny_bank.items if i.lens == "product"]] = 1.0
+    frame[[i.id for i in tiny_bank.items if i.lens == "project" and not i.reverse]] = 5.0
+    frame[[i.id for i in tiny_bank.items if i.lens == "project" and i.reverse]] = 1.0
+    retro = retro_frame(group_scores(frame, tiny_bank), tiny_bank)
+    assert retro.loc[0, "balance"] == "-100.0"
+    assert retro.loc[0, "classification"] in {"delivery-led", "blurred"}
+
+
+def test_retro_pack_of_empty_scores_has_a_header(tiny_bank: Bank) -> None:
+    empty = pd.DataFrame(columns=["team", "dimension", "lens", "score", "n", "suppressed"])
+    assert _rows(retro_csv_bytes(empty, tiny_bank, by=["team"]))[0][:3] == [
+        "team", "dimension", "classification",
+    ]  # fmt: skip
+
+
+def test_write_retro_to_path_equals_bytes(tiny_bank: Bank, tmp_path: Path) -> None:
+    tidy = group_scores(_responses(tiny_bank, ["A"] * 5), tiny_bank)
+    write_retro(tidy, tiny_bank, tmp_path / "retro.csv")
+    assert (tmp_path / "retro.csv").read_bytes() == retro_csv_bytes(tidy, tiny_bank)
+
+
+@pytest.mark.parametrize("evil", EVIL, ids=repr)
+def test_every_export_neutralises_formulas(tiny_bank: Bank, evil: str) -> None:
+    """A team, a role and a round named like a formula stay text in every file."""
+    frame = _responses(tiny_bank, [evil] * 6 + ["plain"] * 6)
+    frame["role"] = [evil, "engineering"] * 6
+    frame["round"] = evil
+    frame["response_id"] = [f"{evil}{i}" for i in range(len(frame))]
+    wide = responses_csv_bytes(frame, tiny_bank)
+    _assert_no_formula(wide)
+    assert _rows(wide)[1][3] == "'" + evil
+    for by in (["team"], ["role"], ["team", "role"]):
+        tidy = group_scores(frame, tiny_bank, by=by, min_group_size=3)
+        _assert_no_formula(scores_csv_bytes(tidy))
+        _assert_no_formula(retro_csv_bytes(tidy, tiny_bank, by=by, min_group_size=3))
+
+
+def test_retro_neutralises_bank_text_too(tiny_bank: Bank) -> None:
+    data = tiny_bank.model_dump(mode="json")
+    data["dimensions"][0]["name"] = "=cmd|' /C calc'!A0"
+    data["dimensions"][0]["retro_prompts"][0] = "-What ends?"
+    data["dimensions"][0]["retro_prompts"][1] = "@who decides?"
+    bank = bank_from_dict(data)
+    retro = retro_csv_bytes(group_scores(_responses(bank, ["A"] * 5), bank), bank)
+    _assert_no_formula(retro)
+    assert _rows(retro)[1][0] == "'=cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize(
+    ("team", "written"),
+    [("=1+1", "'=1+1"), ("'=1+1", "''=1+1"), ("''", "'''"), ("'plain", "'plain"), ("a=b", "a=b")],
+)
+def test_formula_guard_is_undone_exactly_on_reading(
+    tiny_bank: Bank, team: str, written: str
+) -> None:
+    data = responses_csv_bytes(_responses(tiny_bank, [team]), tiny_bank)
+    assert _rows(data)[1][3] == written
+    assert read_responses(data, tiny_bank)["team"].tolist() == [team]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "expected"),
+    [
+        ("Q1 2025", "responses", "role-radar_q1-2025_responses_2025-03-31.csv"),
+        (
+            "Équipe / Plateforme: été!",
+            "retro",
+            "role-radar_equipe-plateforme-ete_retro_2025-03-31.csv",
+        ),
+        ("../../etc/passwd", "scores", "role-radar_etc-passwd_scores_2025-03-31.csv"),
+        ("???", "scores-by-team", "role-radar_round_scores-by-team_2025-03-31.csv"),
+    ],
+)
+def test_export_filename(name: str, kind: str, expected: str) -> None:
+    assert export_filename(name, kind, date(2025, 3, 31)) == expected
+
+
+text_cells = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")) | st.sampled_from(
+        ["=", "+", "-", "@", "\t", ";", ",", '"', "'", " "]
+    ),
+    min_size=1,
+    max_size=12,
+).map(str.strip).filter(bool)  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    teams=st.lists(text_cells, min_size=1, max_size=4, unique=True),
+    seed=st.integers(0, 2**32 - 1),
+    size=st.integers(1, 30),
+)
+def test_responses_round_trip_through_csv(
+    tiny_bank: Bank, teams: list[str], seed: int, size: int
+) -> None:
+    """Export, read back: the same teams, roles and answers, so the same scores."""
+    rng = np.random.default_rng(seed)
+    frame = _responses(tiny_bank, list(rng.choice(teams, size=size)), seed)
+    back = read_responses(responses_csv_bytes(frame, tiny_bank), tiny_bank)
+    assert back["team"].tolist() == frame["team"].tolist()
+    pd.testing.assert_frame_equal(
+        group_scores(back, tiny_bank, by=["team"], min_group_size=3),
+        group_scores(frame, tiny_bank, by=["team"], min_group_size=3),
+    )

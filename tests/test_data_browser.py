@@ -1,0 +1,71 @@
+"""A leader's import & export journey in a real browser: download a file, import a Forms export."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from assessment import store
+from assessment.bank import Bank
+from assessment.csvio import read_responses
+from assessment.db import init_db, make_engine
+from tests.support.browser import AppServer, wait_idle
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+DATA = Path(__file__).parent / "data"
+
+
+def sign_in_and_open_data_page(page: Page, app_server: AppServer, round_name: str) -> None:
+    page.goto(f"{app_server.url}/sign_in")
+    wait_idle(page)
+    page.get_by_role("textbox", name="Leader passcode").fill(app_server.leader_password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in.").wait_for()
+    wait_idle(page)
+    # Session state lives in the browser connection: move within the app, never by a new URL.
+    page.get_by_role("link", name="Import & export").first.click()
+    page.get_by_role("heading", name="Import & export").wait_for()
+    wait_idle(page)
+    page.get_by_test_id("stSelectbox").click()
+    page.get_by_role("option", name=round_name).click()
+    wait_idle(page)
+
+
+def test_leader_downloads_scores_and_imports_a_google_forms_export(
+    app_server: AppServer, desktop_page: Page, default_bank: Bank
+) -> None:
+    name = f"Import journey {uuid.uuid4().hex[:6]}"
+    engine = make_engine(app_server.database_url)
+    init_db(engine)  # the server creates the schema on its first page view; this test may be first
+    rnd = store.open_round(engine, name, ["Payments", "Mobile", "Platform"], default_bank)
+    wide = read_responses(DATA / "forms_default_bank_wide.csv", default_bank)
+    store.import_responses(engine, rnd.token, wide.iloc[:6])
+    page = desktop_page
+    sign_in_and_open_data_page(page, app_server, name)
+
+    with page.expect_download() as download:
+        page.get_by_test_id("stDownloadButton").filter(has_text="Scores CSV").click()
+    scores = Path(download.value.path()).read_bytes()
+    assert download.value.suggested_filename.startswith("role-radar_import-journey-")
+    assert scores.startswith(b"\xef\xbb\xbfdimension,lens,score,n,suppressed\r\n")
+
+    page.locator("input[type=file]").set_input_files(str(DATA / "forms_google_default_bank.csv"))
+    page.get_by_text("Personal columns dropped, never stored: 'Email Address'").wait_for()
+    wait_idle(page)
+    assert "Google Forms export · forms_google_default_bank.csv · 18 rows" in page.inner_text(
+        "body"
+    )
+    assert store.response_count(engine, rnd.token) == 6  # nothing before the confirm
+    page.get_by_role("button", name=f"Import 18 responses into “{name}”").click()
+    page.get_by_text(
+        f"Imported 18 responses from forms_google_default_bank.csv into “{name}”."
+    ).wait_for()
+    wait_idle(page)
+    assert store.response_count(engine, rnd.token) == 24
+    engine.dispose()

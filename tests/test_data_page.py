@@ -1,0 +1,198 @@
+"""The leader's Import & export page through AppTest: downloads, and imports confirmed first."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from assessment import store
+from assessment.bank import Bank
+from assessment.csvio import read_responses
+from assessment.db import init_db, make_engine
+from assessment.pages.data import (
+    CONFIRM_KEY,
+    RETRO_BY_KEY,
+    ROUND_KEY,
+    SCORES_BY_KEY,
+    UPLOAD_KEY,
+)
+from assessment.pages.leader import LEADER_KEY
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "assessment" / "pages" / "data.py")
+DATA = ROOT / "tests" / "data"
+TIMEOUT = 30  # generous: the machine is shared; a normal run takes well under a second
+TEAMS = ["Payments", "Mobile", "Platform"]
+
+
+@pytest.fixture
+def app_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine]:
+    """A temp SQLite database that the page's cached engine also points at."""
+    url = f"sqlite:///{tmp_path / 'data_page.db'}"
+    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", url)
+    monkeypatch.setenv("ASSESSMENT_LEADER_PASSWORD", "a leader passcode for tests")
+    st.cache_resource.clear()
+    engine = make_engine(url)
+    init_db(engine)
+    yield engine
+    st.cache_resource.clear()
+    engine.dispose()
+
+
+@pytest.fixture
+def answered_round(app_engine: sa.Engine, default_bank: Bank) -> store.Round:
+    rnd = store.open_round(app_engine, "Q1 check-in", TEAMS, default_bank)
+    answers = read_responses(DATA / "forms_default_bank_wide.csv", default_bank)
+    store.import_responses(app_engine, rnd.token, answers)
+    return rnd
+
+
+def open_page(leader: bool = True) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    if leader:
+        at.session_state[LEADER_KEY] = True
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [
+        e.value for kind in ("title", "subheader", "markdown", "caption") for e in at.get(kind)
+    ]
+    parts += [e.body for kind in ("info", "warning", "error", "success") for e in at.get(kind)]
+    return "\n".join(str(part) for part in parts)
+
+
+def upload(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key=UPLOAD_KEY).upload(name, data, "text/csv")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_data_page_needs_a_leader(answered_round: store.Round) -> None:
+    at = open_page(leader=False)
+    assert "for leaders" in texts(at)
+    assert not at.get("download_button") and not at.get("file_uploader")
+
+
+def test_data_page_without_rounds_offers_the_demo(app_engine: sa.Engine) -> None:
+    at = open_page()
+    assert at.button(key="load_demo")
+    assert not at.get("download_button")
+
+
+def test_data_page_offers_three_downloads(answered_round: store.Round) -> None:
+    at = open_page()
+    assert at.selectbox(key=ROUND_KEY).value == answered_round.token
+    keys = {button.key for button in at.get("download_button")}
+    assert keys == {"download_scores", "download_retro", "download_responses"}
+    assert "all 18 responses" in texts(at)
+    assert "small groups are **not** hidden" in texts(at)
+
+
+@pytest.mark.parametrize(
+    ("key", "choice", "button"),
+    [
+        (SCORES_BY_KEY, "By team and role", "download_scores"),
+        (RETRO_BY_KEY, "By team", "download_retro"),
+    ],
+)
+def test_data_page_grouping_changes_the_file(
+    answered_round: store.Round, key: str, choice: str, button: str
+) -> None:
+    at = open_page()
+    at.segmented_control(key=key).set_value(choice).run()
+    assert not at.exception
+    at.get_by_key(button).click().run()  # built on click; must not fail
+    assert not at.exception
+
+
+def test_data_page_round_without_responses_has_nothing_to_download(
+    app_engine: sa.Engine, default_bank: Bank
+) -> None:
+    store.open_round(app_engine, "Empty", TEAMS, default_bank)
+    at = open_page()
+    assert "no responses yet" in texts(at)
+    assert not at.get("download_button")
+    assert at.file_uploader(key=UPLOAD_KEY)
+
+
+def test_import_google_forms_shows_mapping_then_imports_on_confirm(
+    app_engine: sa.Engine, default_bank: Bank
+) -> None:
+    rnd = store.open_round(app_engine, "Forms round", TEAMS, default_bank)
+    at = upload(open_page(), "answers.csv", (DATA / "forms_google_default_bank.csv").read_bytes())
+    shown = texts(at)
+    assert "Google Forms export" in shown and "answers.csv · 18 rows" in shown
+    assert "Personal columns dropped, never stored: 'Email Address'" in shown
+    [table] = at.dataframe  # the page's only table: the mapping
+    mapping = table.value
+    assert len(mapping) == 48
+    assert mapping.loc[1].tolist() == ["Email Address", "dropped: personal data",
+                                       "names or e-mail: not stored"]  # fmt: skip
+    assert store.response_count(app_engine, rnd.token) == 0  # nothing before the confirm
+    at.button(key=CONFIRM_KEY).click().run()
+    assert not at.exception
+    assert store.response_count(app_engine, rnd.token) == 18
+    assert "Imported 18 responses from answers.csv into “Forms round”." in texts(at)
+    assert not [b for b in at.button if b.key == CONFIRM_KEY]
+    at.run()  # any later rerun: the file stays marked as imported, with nothing to click
+    assert "This file has been imported." in texts(at)
+    assert not [b for b in at.button if b.key == CONFIRM_KEY]
+    assert store.response_count(app_engine, rnd.token) == 18
+
+
+BAD = [
+    ("unknown statement", "forms_google_default_bank.csv", ("solve.]", "decide.]"),
+     "statement is not in bank"),
+    ("label off the scale", "forms_google_default_bank.csv", (",Agree,", ",Agreed,"),
+     "'Agreed' is not an answer on the scale"),
+    ("out of range", "forms_default_bank_wide.csv", (",5,", ",6,"), "'6' is not on the 1-5 scale"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "swap", "message"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_import_with_problems_lists_them_and_stores_nothing(
+    answered_round: store.Round,
+    app_engine: sa.Engine,
+    name: str,
+    swap: tuple[str, str],
+    message: str,
+) -> None:
+    text = (DATA / name).read_text(encoding="utf-8-sig").replace(*swap, 1)
+    at = upload(open_page(), name, text.encode())
+    assert "Nothing can be imported yet" in texts(at)
+    assert message in texts(at)
+    assert not [b for b in at.button if b.key == CONFIRM_KEY]
+    assert store.response_count(app_engine, answered_round.token) == 18
+
+
+def test_import_of_an_unreadable_file_says_so(
+    answered_round: store.Round, app_engine: sa.Engine
+) -> None:
+    at = upload(open_page(), "photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    assert "This file cannot be imported" in texts(at)
+    assert "not a CSV text file" in texts(at)
+    assert store.response_count(app_engine, answered_round.token) == 18
+
+
+def test_import_refused_by_the_store_shows_why(
+    answered_round: store.Round, app_engine: sa.Engine
+) -> None:
+    """The same file twice (e.g. from another session): the store refuses, the page says so."""
+    data = (DATA / "forms_microsoft_default_bank.csv").read_bytes()
+    at = upload(open_page(), "ms.csv", data)
+    at.button(key=CONFIRM_KEY).click().run()
+    assert store.response_count(app_engine, answered_round.token) == 36
+    again = upload(open_page(), "ms.csv", data)
+    again.button(key=CONFIRM_KEY).click().run()
+    assert not again.exception
+    assert "Nothing was imported" in texts(again) and "already stored" in texts(again)
+    assert store.response_count(app_engine, answered_round.token) == 36
