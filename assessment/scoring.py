@@ -210,6 +210,8 @@ def _complementary(n: np.ndarray, codes: np.ndarray, minimum: int) -> np.ndarray
 def _protect(n: np.ndarray, hidden: np.ndarray, partition: np.ndarray, minimum: int) -> np.ndarray:
     """Hide the smallest visible group of each exposed partition until none is exposed."""
     hidden = hidden.copy()
+    if not len(partition):
+        return hidden
     parts = int(partition.max()) + 1
     # A tiny per-group offset breaks ties between equal n deterministically (first group wins).
     key_base = n + np.arange(len(n))[:, None] / (len(n) + 1)

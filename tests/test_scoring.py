@@ -122,3 +122,12 @@ def test_dimension_table_hidden_lens_propagates(golden, tiny_bank) -> None:
 @pytest.mark.parametrize(("value", "expected"), [(62.25, 62.3), (72.9166, 72.9), (54.15, 54.2)])
 def test_round_half_up(value, expected) -> None:
     assert float(round_half_up(np.array([value]))[0]) == pytest.approx(expected)
+
+
+def test_group_scores_empty_table_has_no_groups(tiny_bank) -> None:
+    empty = pd.DataFrame(columns=["team", *tiny_bank.item_ids]).astype(
+        dict.fromkeys(tiny_bank.item_ids, "float64")
+    )
+    assert group_scores(empty, tiny_bank, by=["team"]).empty
+    whole = group_scores(empty, tiny_bank)
+    assert whole["suppressed"].all() and (whole["n"] == 0).all()
