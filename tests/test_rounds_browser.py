@@ -75,6 +75,7 @@ def test_leader_page_url_without_sign_in_shows_no_leader_data(
         page.get_by_role("heading").first.wait_for()  # a page has rendered: not a vacuous pass
         body = page.locator("body").inner_text()
         assert secret not in body and rnd.token not in body
+        assert "for leaders" in body  # the page is reachable, and its gate answers
         assert page.get_by_test_id("stCode").count() == 0
         assert page.get_by_test_id("stDownloadButton").count() == 0
         assert page.locator(".js-plotly-plot").count() == 0

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from assessment.db import init_db, make_engine
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("ASSESSMENT_TEST_CHROMIUM", "/usr/bin/chromium"))
 LEADER_PASSWORD = "correct horse battery staple"
@@ -78,6 +80,9 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     port = _free_port()
     workdir = tmp_path_factory.mktemp("app")
     database_url = f"sqlite:///{workdir / 'role_radar.db'}"
+    engine = make_engine(database_url)
+    init_db(engine)  # tests may write rounds before the first page view creates the schema
+    engine.dispose()
     env = {
         **os.environ,
         "ASSESSMENT_DATABASE_URL": database_url,

@@ -1,0 +1,77 @@
+"""A leader's journey in a real browser: sign in, open the results of the demo round.
+
+Drives `streamlit run` (the session-scoped `app_server`) with Chromium, at
+desktop and at phone width: the radar must be a drawn polar plot and the
+findings must be there to read, without the page scrolling sideways.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from assessment import demo, store
+from assessment.bank import load_bank
+from assessment.db import init_db, make_engine
+from tests.support.browser import AppServer, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass(frozen=True)
+class DemoRound:
+    name: str
+    responses: int
+
+
+@pytest.fixture
+def demo_round(app_server: AppServer) -> DemoRound:
+    """The demo, loaded through the demo module into the server's database (newest round)."""
+    engine = make_engine(app_server.database_url)
+    init_db(engine)  # idempotent: the server creates the schema only when a page first runs
+    try:
+        current = demo.load_demo(engine, load_bank())
+        return DemoRound(current.name, store.response_count(engine, current.token))
+    finally:
+        engine.dispose()
+
+
+def sign_in_and_open_results(page: Any, app_server: AppServer) -> None:
+    page.goto(f"{app_server.url}/sign_in")
+    wait_idle(page)
+    page.get_by_label("Leader passcode", exact=True).fill(app_server.leader_password)
+    page.get_by_role("button", name="Sign in").click()
+    wait_idle(page)
+    page.get_by_test_id("stPageLink-NavLink").filter(has_text="Results").first.click()
+    wait_idle(page)
+
+
+def assert_results_readable(page: Any, demo_round: DemoRound) -> None:
+    page.get_by_role("heading", name="At a glance").wait_for()
+    page.get_by_text(f"{demo_round.responses} responses ·").wait_for()  # the demo round opened
+    radar = page.locator(".js-plotly-plot .polarlayer g.polar").first
+    radar.wait_for(state="visible")
+    drawn = radar.text_content() or ""
+    assert "Purpose" in drawn and "Scope" in drawn, "the spokes are the dimensions"
+    page.get_by_role("heading", name="Findings and retro prompts").wait_for()
+    findings = page.locator("[class*='st-key-finding_']")
+    assert findings.count() >= 1
+    assert "respondents" in findings.first.inner_text()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, "the page scrolls sideways"
+
+
+def test_leader_reads_demo_results_on_desktop(
+    app_server: AppServer, demo_round: DemoRound, desktop_page: Any
+) -> None:
+    sign_in_and_open_results(desktop_page, app_server)
+    assert_results_readable(desktop_page, demo_round)
+
+
+def test_leader_reads_demo_results_on_a_phone(
+    app_server: AppServer, demo_round: DemoRound, phone_page: Any
+) -> None:
+    sign_in_and_open_results(phone_page, app_server)
+    assert_results_readable(phone_page, demo_round)
