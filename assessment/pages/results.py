@@ -142,7 +142,10 @@ def at_a_glance(results: RoundResults, selection: Selection) -> None:
         st.markdown(f"{badge(line.classification)} {line.text}")
     hidden = hidden_groups(results, selection) if selection.team is None else []
     if hidden:
-        st.caption(f"Not shown: {', '.join(hidden)} — {results.hidden_note}.")
+        st.caption(
+            f"Not shown: {', '.join(hidden)} — {results.hidden_note}, or hidden too so that"
+            " a smaller group cannot be worked out from the totals."
+        )
 
 
 def radar_section(
