@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
-from assessment.csvio import read_responses, write_scores
 
 from assessment import cli_csv, cli_leader, cli_rounds
 from assessment.bank import DEFAULT_BANK_PATH, Bank, load_bank
+from assessment.csvio import read_responses, write_scores
 from assessment.errors import AssessmentError
 from assessment.findings import findings
 from assessment.scoring import group_scores

@@ -46,7 +46,7 @@ def test_leader_signs_in_and_opens_a_round_with_a_share_link(
         page.get_by_text("Open a new round").click()
     name_box.fill(name)
     page.get_by_role("textbox", name="Teams").fill("Platform\nPayments")
-    page.get_by_role("button", name="Open round").click()
+    page.get_by_role("button", name="Open round", exact=True).click()
     page.get_by_text(f"“{name}” is open").wait_for()
     wait_idle(page)
 
