@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from assessment.bank import Bank
-from assessment.db import answers, comments, drafts, reading, responses, rounds, writing
+from assessment.db import comments, drafts, reading, responses, rounds, writing
 from assessment.errors import AssessmentError, InputError
 from assessment.store.rounds import (
     new_pk,
@@ -92,11 +92,31 @@ _DELETE_DRAFT = drafts.delete().where(
     drafts.c.round_id == sa.bindparam("draft_round_id"),
     drafts.c.resume_token == sa.bindparam("draft_resume_token"),
 )
-_ROUND_STATE = sa.select(rounds.c.id, rounds.c.name, rounds.c.is_open, rounds.c.teams_json).where(
-    rounds.c.token == sa.bindparam("token")
+# The round's state and any response already stored under this client token, in one
+# statement: a submission is a handful of statements and each costs a round trip.
+_ROUND_STATE = (
+    sa.select(
+        rounds.c.id, rounds.c.name, rounds.c.is_open, rounds.c.teams_json, responses.c.response_id
+    )
+    .select_from(
+        rounds.outerjoin(
+            responses,
+            sa.and_(
+                responses.c.round_id == rounds.c.id,
+                responses.c.client_token == sa.bindparam("client_token"),
+            ),
+        )
+    )
+    .where(rounds.c.token == sa.bindparam("token"))
 )
 _INSERT_RESPONSE = responses.insert()
-_INSERT_ANSWERS = answers.insert()
+_ANSWERS_SQL = "INSERT INTO answers (response_pk, item_pos, value) VALUES ({p}, {p}, {p})"
+
+
+def _answers_sql(conn: Connection) -> str:
+    return _ANSWERS_SQL.format(p="?" if conn.dialect.paramstyle == "qmark" else "%s")
+
+
 _INSERT_COMMENT = comments.insert()
 
 
@@ -150,12 +170,11 @@ def _submit(
     client_token: str,
     resume_token: str | None,
 ) -> str:
-    row = conn.execute(_ROUND_STATE, {"token": token}).first()
+    row = conn.execute(_ROUND_STATE, {"token": token, "client_token": client_token}).first()
     if row is None:
         raise not_found(token)
-    existing = _existing_response(conn, row.id, client_token)
-    if existing is not None:
-        return existing
+    if row.response_id is not None:
+        return str(row.response_id)
     if not row.is_open:
         raise AssessmentError(
             f"This round is closed: '{row.name}' no longer accepts responses."
@@ -182,11 +201,10 @@ def _submit(
     )
     if answers_:
         position = {item_id: pos for pos, item_id in enumerate(bank.item_ids)}
-        rows = [
-            {"response_pk": pk, "item_pos": position[item], "value": None if v is None else int(v)}
-            for item, v in answers_.items()
-        ]
-        conn.execute(_INSERT_ANSWERS, rows)
+        rows = [(pk, position[item], None if v is None else int(v)) for item, v in answers_.items()]
+        # The driver's own executemany: building SQLAlchemy parameters for ~40 rows per
+        # submission was a third of the time of a submit (bench_submit).
+        conn.exec_driver_sql(_answers_sql(conn), rows)
     text = comment.strip() if comment else ""
     if text:
         note = {"id": secrets.token_hex(16), "round_id": row.id, "team": team, "role": role}
