@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from assessment.bank import Bank
-from assessment.scoring import _protect, group_scores
+from assessment.scoring import complementary, group_scores
 
 __all__ = [
     "COMMENT_MIN_GROUP_SIZE",
@@ -53,22 +53,7 @@ def suppress(
     up to a larger total (one `codes` column varying, the others fixed), the
     hidden groups hold at least `minimum` respondents or are all of them.
     """
-    hidden = (n < minimum) if hidden is None else (hidden | (n < minimum))
-    if codes.shape[1] == 0:
-        return hidden
-    for _ in range(2 * codes.shape[1] + 2):
-        before = hidden.copy()
-        for col in range(codes.shape[1]):
-            others = np.delete(codes, col, axis=1)
-            partition = (
-                np.unique(others, axis=0, return_inverse=True)[1].ravel()
-                if others.shape[1]
-                else np.zeros(len(codes), dtype=np.int64)
-            )
-            hidden = _protect(n, hidden, partition, minimum)
-        if np.array_equal(hidden, before):
-            break
-    return hidden
+    return complementary(n, codes, minimum, hidden)
 
 
 def _inherit(cells: pd.DataFrame, parent: pd.DataFrame, col: str, keys: list[str]) -> np.ndarray:

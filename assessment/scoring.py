@@ -17,6 +17,7 @@ from assessment.bank import Bank
 
 __all__ = [
     "SCORE_COLUMNS",
+    "complementary",
     "dimension_table",
     "group_scores",
     "item_scores",
@@ -146,7 +147,7 @@ def group_scores(
     ``n`` = how many respondents contributed. A score with ``n <
     min_group_size`` is suppressed, and so is every further group needed so
     that subtracting visible groups from a total cannot recover a hidden one
-    (see `_complementary`). Teams are averaged over respondents, never as an
+    (see `complementary`). Teams are averaged over respondents, never as an
     average of team averages.
 
     Examples
@@ -169,7 +170,7 @@ def group_scores(
         labels = pd.DataFrame(index=range(1))
         codes = np.zeros((1, 0), dtype=int)
     n = counts.to_numpy(dtype=np.int64)
-    hidden = _complementary(n, codes, minimum)
+    hidden = complementary(n, codes, minimum)
     score = np.where(hidden, np.nan, means.to_numpy(dtype=np.float64))
     groups, scales = n.shape
     dims, lenses = zip(*bank.scales, strict=True)
@@ -182,7 +183,9 @@ def group_scores(
     return tidy[[*by, *SCORE_COLUMNS]]
 
 
-def _complementary(n: np.ndarray, codes: np.ndarray, minimum: int) -> np.ndarray:
+def complementary(
+    n: np.ndarray, codes: np.ndarray, minimum: int, hidden: np.ndarray | None = None
+) -> np.ndarray:
     """Which scores to hide (groups x scales): small groups, plus enough others to protect them.
 
     Within every set of groups that adds up to a larger total (the groups of
@@ -190,8 +193,16 @@ def _complementary(n: np.ndarray, codes: np.ndarray, minimum: int) -> np.ndarray
     groups together must hold at least `minimum` respondents, or be all of
     them; otherwise the smallest visible groups are hidden too. With several
     `by` columns the rule is applied along each until nothing changes.
+
+    Parameters
+    ----------
+    n : respondents per group x scale.
+    codes : groups x by-columns integer codes of each group's labels.
+    minimum : the minimum group size.
+    hidden : cells already hidden for another reason (another table on the same
+        screen), to protect as well.
     """
-    hidden = n < minimum
+    hidden = n < minimum if hidden is None else hidden | (n < minimum)
     for _ in range(2 * codes.shape[1] + 2):
         before = hidden.copy()
         for col in range(codes.shape[1]):

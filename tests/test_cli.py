@@ -4,38 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from assessment.cli import main
 from tests.support.banks import DATA
 
 TINY = str(DATA / "tiny_bank.yaml")
 GOLDEN = str(DATA / "golden_responses.csv")
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def run_cli(capsys):
-    """Run `assessment ARGS...` in-process; the output is in the assertion message on failure."""
-
-    def run(*args: str) -> Result:
-        try:
-            code = main(list(args))
-        except SystemExit as exc:  # argparse usage errors
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 def test_validate_default_bank(run_cli) -> None:

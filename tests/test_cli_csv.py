@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -13,37 +12,17 @@ import sqlalchemy as sa
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.cli import main
 from assessment.csvio import read_responses, scores_csv_bytes
 from assessment.db import init_db, make_engine
 from assessment.exports import round_export
 from assessment.forms import prepare_import
 from assessment.scoring import group_scores
+from tests.support.cli import Result
 
 DATA = Path(__file__).parent / "data"
 WIDE = DATA / "forms_default_bank_wide.csv"
 GOOGLE = DATA / "forms_google_default_bank.csv"
 TEAMS = ["Payments", "Mobile", "Platform"]
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
-    def run(*args: str) -> Result:
-        try:
-            code = main(list(args))
-        except SystemExit as exc:  # argparse usage errors
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture

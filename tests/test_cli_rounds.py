@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from assessment import store
-from assessment.cli import main
 from assessment.db import init_db, make_engine
 from tests.support.banks import DATA
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
+from tests.support.cli import Result
 
 Run = Callable[..., Result]
 
@@ -38,18 +29,9 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-def run(db_url: str, capsys: pytest.CaptureFixture[str]) -> Run:
+def run(db_url: str, run_cli: Run) -> Run:
     """Run `assessment ARGS...` in-process against the temp database."""
-
-    def invoke(*args: str) -> Result:
-        try:
-            code = main(list(args))
-        except SystemExit as exc:  # argparse usage errors
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return invoke
+    return run_cli
 
 
 def rounds_in(url: str) -> list[store.Round]:

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assessment import store
 from assessment.bank import Bank
 from assessment.csvio import read_responses
-from assessment.db import init_db, make_engine
 from assessment.pages.data import (
     CONFIRM_KEY,
     RETRO_BY_KEY,
@@ -28,20 +25,6 @@ PAGE = str(ROOT / "assessment" / "pages" / "data.py")
 DATA = ROOT / "tests" / "data"
 TIMEOUT = 30  # generous: the machine is shared; a normal run takes well under a second
 TEAMS = ["Payments", "Mobile", "Platform"]
-
-
-@pytest.fixture
-def app_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine]:
-    """A temp SQLite database that the page's cached engine also points at."""
-    url = f"sqlite:///{tmp_path / 'data_page.db'}"
-    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", url)
-    monkeypatch.setenv("ASSESSMENT_LEADER_PASSWORD", "a leader passcode for tests")
-    st.cache_resource.clear()
-    engine = make_engine(url)
-    init_db(engine)
-    yield engine
-    st.cache_resource.clear()
-    engine.dispose()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 
 from assessment import auth, store
 from assessment.bank import Bank
-from assessment.db import init_db, make_engine
 from assessment.pages.leader import (
     LEADER_KEY,
     PASSCODE_KEY,
@@ -21,10 +19,11 @@ from assessment.pages.leader import (
     ROUND_SIZE_KEY,
     ROUND_TEAMS_KEY,
 )
+from tests.support.app import APP_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
-PASSWORD = "a leader passcode for tests"
+PASSWORD = APP_PASSWORD
 SECRET_ROUND = "Zebra quarter check-in"  # a name that appears nowhere else on any page
 TIMEOUT = 30  # generous: the machine is shared; a normal run takes well under a second
 LEADER_PAGES = [
@@ -32,21 +31,6 @@ LEADER_PAGES = [
     "assessment/pages/results.py",
     "assessment/pages/data.py",
 ]
-
-
-@pytest.fixture
-def app_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine]:
-    """A temp SQLite file that the app's cached engine also uses, and a chosen password."""
-    url = f"sqlite:///{tmp_path / 'leader.db'}"
-    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", url)
-    monkeypatch.setenv("ASSESSMENT_LEADER_PASSWORD", PASSWORD)
-    monkeypatch.delenv("ASSESSMENT_LEADER_EMAILS", raising=False)
-    st.cache_resource.clear()
-    engine = make_engine(url)
-    init_db(engine)
-    yield engine
-    st.cache_resource.clear()
-    engine.dispose()
 
 
 @pytest.fixture

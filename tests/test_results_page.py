@@ -20,12 +20,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.db import init_db, make_engine
 from assessment.pages.leader import LEADER_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,22 +42,6 @@ def respondents(bank: Bank, team: str, count: int, values: dict[str, int]) -> pd
     frame.insert(0, "role", "engineering")
     frame.insert(0, "team", team)
     return frame
-
-
-@pytest.fixture
-def app_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine]:
-    """A temp SQLite database that the app's cached engine points at; caches start empty."""
-    url = f"sqlite:///{tmp_path / 'results.db'}"
-    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", url)
-    monkeypatch.setenv("ASSESSMENT_LEADER_PASSWORD", "a leader passcode for tests")
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    engine = make_engine(url)
-    init_db(engine)
-    yield engine
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    engine.dispose()
 
 
 @pytest.fixture

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.db import init_db, make_engine
 from assessment.pages import survey_state as ss
 from assessment.store import Round
 from assessment.survey_flow import DONT_KNOW, is_resume_token
@@ -24,16 +21,8 @@ TIMEOUT = 30  # generous: the machine is shared; a normal run takes well under a
 
 
 @pytest.fixture
-def survey_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine]:
-    """A temp SQLite database that the app's cached engine also points at."""
-    url = f"sqlite:///{tmp_path / 'survey.db'}"
-    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", url)
-    st.cache_resource.clear()
-    engine = make_engine(url)
-    init_db(engine)
-    yield engine
-    st.cache_resource.clear()
-    engine.dispose()
+def survey_engine(app_engine: sa.Engine) -> sa.Engine:
+    return app_engine
 
 
 @pytest.fixture
