@@ -24,7 +24,9 @@ response, so a comment cannot be joined back to a respondent's answers.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -244,11 +246,30 @@ def _sqlite_engine(url: URL) -> Engine:
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # the recipe: SQLAlchemy emits BEGIN, not the driver
     cursor = dbapi_connection.cursor()
-    # busy_timeout first, so that switching to WAL waits for a concurrent starter.
-    for pragma in ("busy_timeout=15000", "journal_mode=WAL", "synchronous=NORMAL"):
-        cursor.execute(f"PRAGMA {pragma}")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    _switch_to_wal(cursor)
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the file in WAL mode once; it stays so, and later connections only check.
+
+    Switching needs an exclusive lock, and when several processes open a new
+    file at the same instant SQLite can answer "database is locked" at once,
+    without calling its busy handler; so the switch is retried for a while.
+    """
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _sqlite_on_begin(conn: Connection) -> None:

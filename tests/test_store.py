@@ -330,3 +330,11 @@ def test_submit_response_eight_threads_store_everything(
     assert store.response_count(engine, open_round.token) == writers * each
     frame = store.responses_frame(engine, open_round.token)
     assert len(frame) == writers * each and frame["response_id"].is_unique
+
+
+def test_new_round_token_never_starts_with_a_dash() -> None:
+    from assessment.store.rounds import new_round_token
+
+    tokens = [new_round_token() for _ in range(2000)]
+    assert not any(token.startswith("-") for token in tokens)
+    assert len(set(tokens)) == len(tokens) and all(len(token) >= 22 for token in tokens)

@@ -103,6 +103,18 @@ def round_bank(conn: Connection, round_id: int, token: str) -> Bank:
     return bank
 
 
+def new_round_token() -> str:
+    """An unguessable URL-safe token (128 bits) that never starts with "-".
+
+    A leading dash would make `assessment export --round TOKEN` read the token
+    as an option.
+    """
+    while True:
+        token = secrets.token_urlsafe(16)
+        if not token.startswith("-"):
+            return token
+
+
 def not_found(token: str) -> NotFoundError:
     return NotFoundError(f"No round with token '{token}'; check the link or run `round list`.")
 
@@ -164,7 +176,7 @@ def open_round(
     problems = _round_problems(name, teams, size)
     if problems:
         raise InputError(problems)
-    token = secrets.token_urlsafe(16)
+    token = new_round_token()
     values = {
         "token": token,
         "name": name.strip(),
