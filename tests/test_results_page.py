@@ -167,7 +167,7 @@ def test_findings_only_for_visible_teams(suppression_round: store.Round) -> None
     text = prose(at)
     assert "- **Alpha** :red[**blurred**] — Product 75.0, project" in text
     assert "Delta (" in text  # among the distinct, with its blur index
-    not_shown = f"Not shown: Beta, Gamma — {HIDDEN}, or hidden too so that"
+    not_shown = "Not shown: Beta, Gamma. Groups with fewer than"
     assert "Beta" not in text.replace(not_shown, "")
     assert "Gamma" not in text.replace(not_shown, "")
     assert "Purpose is blurred in 1 of 2 teams (Alpha)." in text

@@ -143,8 +143,9 @@ def at_a_glance(results: RoundResults, selection: Selection) -> None:
     hidden = hidden_groups(results, selection) if selection.team is None else []
     if hidden:
         st.caption(
-            f"Not shown: {', '.join(hidden)} — {results.hidden_note}, or hidden too so that"
-            " a smaller group cannot be worked out from the totals."
+            f"Not shown: {', '.join(hidden)}. Groups with fewer than {results.min_group_size}"
+            " responses are hidden, and so is the next-smallest group where needed, so that"
+            " no hidden group can be worked out from the totals."
         )
 
 
