@@ -20,8 +20,9 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from assessment.bank import Bank
-from assessment.db import answers, comments, responses, writing
+from assessment.db import comments, responses, writing
 from assessment.errors import InputError
+from assessment.store.bulk import AnswerRow, insert_answers
 from assessment.store.reads import META_COLUMNS
 from assessment.store.responses import MAX_COMMENT_CHARS
 from assessment.store.rounds import MAX_NAME_CHARS, MAX_TOKEN_CHARS, get_round, now_utc, round_row
@@ -189,21 +190,16 @@ def _already_stored(conn: Connection, ids: list[str]) -> list[str]:
     return found
 
 
-def _answer_rows(pks: np.ndarray, prepared: ValidatedImport) -> Iterator[list[dict[str, object]]]:
-    """Answer rows in chunks, built column-wise with numpy before the dicts."""
+def _answer_rows(pks: np.ndarray, prepared: ValidatedImport) -> Iterator[list[AnswerRow]]:
+    """Answer rows in chunks, built column-wise with numpy before the tuples."""
     k = len(prepared.item_positions)
     response_pk = np.repeat(pks, k).tolist()
     item = np.tile(np.array(prepared.item_positions, dtype=np.int64), len(pks)).tolist()
     flat = prepared.values.reshape(-1)
-    value = [None if np.isnan(v) else int(v) for v in flat.tolist()]
+    value = [None if v != v else int(v) for v in flat.tolist()]  # v != v: NaN
     for start in range(0, len(value), _CHUNK):
         stop = start + _CHUNK
-        yield [
-            {"response_pk": p, "item_pos": i, "value": v}
-            for p, i, v in zip(
-                response_pk[start:stop], item[start:stop], value[start:stop], strict=True
-            )
-        ]
+        yield list(zip(response_pk[start:stop], item[start:stop], value[start:stop], strict=True))
 
 
 def import_responses(
@@ -254,7 +250,7 @@ def _store(
     )
     pks = np.array(inserted.scalars().all(), dtype=np.int64)
     for chunk in _answer_rows(pks, prepared):
-        conn.execute(answers.insert(), chunk)
+        insert_answers(conn, chunk)
     notes = [
         {"id": secrets.token_hex(16), "round_id": round_id, "team": team, "role": role,
          "comment": note}
