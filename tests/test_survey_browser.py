@@ -119,17 +119,17 @@ def full_journey(page: Any, app_server: AppServer, bank: Bank, name: str) -> Non
     rnd = open_round(app_server, bank, name)
     plan = planned_answers(bank)
     visit(page, app_server, rnd)
-    assert page.get_by_text("never ask for your name or e-mail").is_visible()
+    page.get_by_text("never ask for your name or e-mail").wait_for()
     start(page, "Search", "Engineering")
     answer_everything(page, bank, plan)
 
     page.get_by_role("heading", name="Review and submit").wait_for()
-    assert page.get_by_text("You have answered every statement.").is_visible()
+    page.get_by_text("You have answered every statement.").wait_for()
     page.get_by_role("textbox", name=re.compile("Anything else")).fill("Fewer status meetings.")
     press(page, "Submit my answers")
 
     page.get_by_role("heading", name="Thank you!").wait_for()
-    assert page.get_by_text("at least 5 responses", exact=False).is_visible()
+    page.get_by_text("at least 5 responses", exact=False).wait_for()
     assert "done=1" in page.url and "resume=" not in page.url
     assert_stored(responses(app_server, rnd), bank, plan, team="Search")
 
