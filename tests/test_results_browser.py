@@ -57,6 +57,7 @@ def assert_results_readable(page: Any, demo_round: DemoRound) -> None:
     assert "Purpose" in drawn and "Scope" in drawn, "the spokes are the dimensions"
     page.get_by_role("heading", name="Findings and retro prompts").wait_for()
     findings = page.locator("[class*='st-key-finding_']")
+    findings.first.wait_for()  # drawn after the heading, possibly in the same rerun
     assert findings.count() >= 1
     assert "respondents" in findings.first.inner_text()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
