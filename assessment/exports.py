@@ -22,6 +22,7 @@ from assessment.csv_write import (
     scores_csv_bytes,
 )
 from assessment.errors import InputError
+from assessment.results_levels import level_scores
 from assessment.scoring import SCORE_COLUMNS, group_scores
 from assessment.store import Round, get_round, responses_frame
 
@@ -56,6 +57,12 @@ def round_scores(rnd: Round, responses: pd.DataFrame, by: Sequence[str] = ()) ->
     if by and responses.empty:
         # Nothing to group: an empty table in the tidy shape, so the file still has its header.
         return pd.DataFrame(columns=[*by, *SCORE_COLUMNS])
+    if sorted(by) == ["role", "team"]:
+        # The results page's cells: hidden wherever their team or role is hidden, so that
+        # this file and a by-team or by-role file cannot be subtracted from each other.
+        cells = level_scores(responses, rnd.bank, rnd.min_group_size)["team_role"]
+        ordered = cells.sort_values(by, kind="stable")  # stable: scales stay in bank order
+        return ordered[[*by, *SCORE_COLUMNS]].reset_index(drop=True)
     return group_scores(responses, rnd.bank, by=by, min_group_size=rnd.min_group_size)
 
 

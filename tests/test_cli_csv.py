@@ -152,3 +152,26 @@ def test_google_forms_scores_equal_assessment_score_on_the_same_data(
             io.BytesIO(imported), keep_default_na=False, dtype=str, encoding="utf-8-sig"
         )
         pd.testing.assert_frame_equal(cli, mine)
+
+
+def test_team_by_role_export_keeps_the_team_files_suppression(
+    cli_engine: sa.Engine, tiny_bank: Bank
+) -> None:
+    # Team C (2) is hidden, so B (3) is hidden to protect it. On its own, the team x role table
+    # would show B's only cell (B/engineering): B's score, and with it C's by subtraction.
+    rnd = store.open_round(cli_engine, "Nested", ["A", "B", "C"], tiny_bank, 3)
+    rows = [("A", "engineering")] * 5 + [("A", "product")] * 4
+    rows += [("B", "engineering")] * 3 + [("C", "product")] * 2
+    frame = pd.DataFrame(
+        [{"team": t, "role": r, **dict.fromkeys(tiny_bank.item_ids, 4.0)} for t, r in rows]
+    )
+    store.import_responses(cli_engine, rnd.token, frame)
+    by_team = round_export(cli_engine, rnd.token, "scores", ["team"])
+    cells = round_export(cli_engine, rnd.token, "scores", ["team", "role"])
+    teams = pd.read_csv(io.BytesIO(by_team.data), encoding="utf-8-sig", dtype={"team": str})
+    nested = pd.read_csv(io.BytesIO(cells.data), encoding="utf-8-sig", dtype={"team": str})
+    assert teams.loc[teams["team"] == "B", "suppressed"].all()
+    assert nested.loc[nested["team"] == "B", "suppressed"].all()
+    assert nested.loc[nested["team"] == "B", "score"].isna().all()
+    a_engineering = (nested["team"] == "A") & (nested["role"] == "engineering")
+    assert not nested.loc[a_engineering, "suppressed"].any()
