@@ -12,7 +12,7 @@ from assessment import store
 from assessment.bank import Bank
 from assessment.csvio import read_responses
 from assessment.db import init_db, make_engine
-from tests.support.browser import AppServer, wait_idle
+from tests.support.browser import AppServer, sign_in_leader, wait_idle
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -22,12 +22,7 @@ DATA = Path(__file__).parent / "data"
 
 
 def sign_in_and_open_data_page(page: Page, app_server: AppServer, round_name: str) -> None:
-    page.goto(f"{app_server.url}/sign_in")
-    wait_idle(page)
-    page.get_by_role("textbox", name="Leader passcode").fill(app_server.leader_password)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Signed in.").wait_for()
-    wait_idle(page)
+    sign_in_leader(page, app_server)
     # Session state lives in the browser connection: move within the app, never by a new URL.
     page.get_by_role("link", name="Import & export").first.click()
     page.get_by_role("heading", name="Import & export").wait_for()

@@ -15,7 +15,7 @@ import pytest
 from assessment import demo, store
 from assessment.bank import load_bank
 from assessment.db import init_db, make_engine
-from tests.support.browser import AppServer, wait_idle
+from tests.support.browser import AppServer, sign_in_leader, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -39,11 +39,7 @@ def demo_round(app_server: AppServer) -> DemoRound:
 
 
 def sign_in_and_open_results(page: Any, app_server: AppServer) -> None:
-    page.goto(f"{app_server.url}/sign_in")
-    wait_idle(page)
-    page.get_by_label("Leader passcode", exact=True).fill(app_server.leader_password)
-    page.get_by_role("button", name="Sign in").click()
-    wait_idle(page)
+    sign_in_leader(page, app_server)
     page.get_by_test_id("stPageLink-NavLink").filter(has_text="Results").first.click()
     wait_idle(page)
 

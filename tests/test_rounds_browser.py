@@ -10,21 +10,12 @@ import pytest
 from assessment import store
 from assessment.bank import Bank
 from assessment.db import make_engine
-from tests.support.browser import AppServer, wait_idle
+from tests.support.browser import AppServer, sign_in_leader, wait_idle
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page: Page, app_server: AppServer) -> None:
-    page.goto(f"{app_server.url}/sign_in")
-    wait_idle(page)
-    page.get_by_role("textbox", name="Leader passcode").fill(app_server.leader_password)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Signed in.").wait_for()
-    wait_idle(page)
 
 
 def open_rounds_page(page: Page) -> None:
@@ -39,7 +30,7 @@ def test_leader_signs_in_and_opens_a_round_with_a_share_link(
 ) -> None:
     page = desktop_page
     name = f"Browser round {uuid.uuid4().hex[:6]}"
-    sign_in(page, app_server)
+    sign_in_leader(page, app_server)
     open_rounds_page(page)
     engine = make_engine(app_server.database_url)
     has_rounds = bool(store.list_rounds(engine))

@@ -121,22 +121,16 @@ def open_round_form() -> None:
 # -- the list of rounds --------------------------------------------------------------------------
 
 
-def _close(token: str) -> None:
+def _set_open(token: str, is_open: bool) -> None:
+    """Close or reopen a round, and say so next to its card."""
     try:
-        rnd = store.close_round(engine(), token)
+        change = store.reopen_round if is_open else store.close_round
+        rnd = change(engine(), token)
     except AssessmentError as exc:
         notify("error", "\n\n".join(exc.problems), slot=token)
         return
-    notify("success", f"“{rnd.name}” is closed: its link no longer accepts answers.", slot=token)
-
-
-def _reopen(token: str) -> None:
-    try:
-        rnd = store.reopen_round(engine(), token)
-    except AssessmentError as exc:
-        notify("error", "\n\n".join(exc.problems), slot=token)
-        return
-    notify("success", f"“{rnd.name}” is open again.", slot=token)
+    done = "is open again." if is_open else "is closed: its link no longer accepts answers."
+    notify("success", f"“{rnd.name}” {done}", slot=token)
 
 
 def _counts_line(token: str) -> str:
@@ -188,16 +182,16 @@ def round_card(rnd: store.Round) -> None:
                     "Close round",
                     key=f"close_{rnd.token}",
                     icon=":material/stop_circle:",
-                    on_click=_close,
-                    args=(rnd.token,),
+                    on_click=_set_open,
+                    args=(rnd.token, False),
                 )
             else:
                 st.button(
                     "Reopen round",
                     key=f"reopen_{rnd.token}",
                     icon=":material/replay:",
-                    on_click=_reopen,
-                    args=(rnd.token,),
+                    on_click=_set_open,
+                    args=(rnd.token, True),
                 )
         take_notice(slot=rnd.token)
 

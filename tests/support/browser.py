@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,6 +133,16 @@ def wait_idle(page: object) -> None:
         "[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=30_000
     )
     page.wait_for_selector("[data-test-script-state='notRunning']", timeout=30_000)  # type: ignore[attr-defined]
+
+
+def sign_in_leader(page: Any, app_server: AppServer) -> None:
+    """Sign in through the sign-in page; later moves must stay in-app (session state)."""
+    page.goto(f"{app_server.url}/sign_in")
+    wait_idle(page)
+    page.get_by_role("textbox", name="Leader passcode").fill(app_server.leader_password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in.").wait_for()
+    wait_idle(page)
 
 
 @pytest.fixture
