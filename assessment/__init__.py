@@ -8,9 +8,9 @@ responses, turn scores into findings.
 
 from assessment.bank import DEFAULT_BANK_PATH, LENSES, Bank, bank_from_dict, load_bank
 from assessment.errors import AssessmentError, BankError, InputError, NotFoundError
-from assessment.findings import Finding, classify, findings
-from assessment.reliability import cronbach_alpha, reliability
 from assessment.scoring import dimension_table, group_scores, item_scores, respondent_scores
+from assessment.scoring.findings import Finding, classify, findings
+from assessment.scoring.reliability import cronbach_alpha, reliability
 
 __all__ = [
     "DEFAULT_BANK_PATH",

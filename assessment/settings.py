@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from assessment.errors import AssessmentError
+from assessment.policy import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR
 
 __all__ = ["PREFIX", "SECRETS_PATH", "Settings", "load_settings", "share_link"]
 
@@ -32,7 +33,7 @@ _EXPLAIN = {
     "leader_password": "the leader passcode",
     "leader_emails": "comma-separated e-mail addresses",
     "base_url": "the address respondents open, such as https://radar.example.org",
-    "min_group_size": "a whole number of at least 3",
+    "min_group_size": f"a whole number of at least {MIN_GROUP_SIZE_FLOOR}",
 }
 
 
@@ -45,7 +46,12 @@ class Settings(BaseModel):
     leader_password: SecretStr | None = None
     leader_emails: str | None = None
     base_url: str = "http://localhost:8501"
-    min_group_size: int = Field(default=5, ge=3)
+    min_group_size: int = Field(default=DEFAULT_MIN_GROUP_SIZE, ge=MIN_GROUP_SIZE_FLOOR)
+
+    @property
+    def configured_min_group_size(self) -> int | None:
+        """ASSESSMENT_MIN_GROUP_SIZE when it was set, else None (the bank's then counts)."""
+        return self.min_group_size if "min_group_size" in self.model_fields_set else None
 
     @field_validator("database_url")
     @classmethod

@@ -32,7 +32,7 @@ from assessment.bank import Bank
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
-RESULTS = "assessment/pages/results.py"
+RESULTS = "assessment/ui/pages/results.py"
 TEAMS = ["Payments", "Platform", "Checkout", "Search", "Mobile", "Data", "Growth", "Support"]
 WARM_RUNS = 3
 TARGET_RATIO, TARGET_WARM_S = 2.0, 2.0
@@ -68,7 +68,7 @@ def seed(url: str, sizes: list[int]) -> dict[int, str]:
     """One round per size, opened in the given order (the last is the newest)."""
     from assessment import store
     from assessment.bank import load_bank
-    from assessment.db import init_db, make_engine
+    from assessment.store.schema import init_db, make_engine
 
     engine = make_engine(url)
     init_db(engine)
@@ -89,8 +89,8 @@ def seed(url: str, sizes: list[int]) -> dict[int, str]:
 def cold_parts(url: str, token: str) -> tuple[float, float]:
     """The two halves of a cold load, timed outside Streamlit: DB read, then scoring."""
     from assessment import store
-    from assessment.db import make_engine
-    from assessment.results_view import build_results
+    from assessment.results.view import build_results
+    from assessment.store.schema import make_engine
 
     engine = make_engine(url)
     rnd = store.get_round(engine, token)
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from streamlit.testing.v1 import AppTest
 
-    from assessment.pages.leader import LEADER_KEY
+    from assessment.ui.leader import LEADER_KEY
 
     at = AppTest.from_file(APP, default_timeout=900)
     at.session_state[LEADER_KEY] = True

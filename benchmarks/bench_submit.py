@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url
 
 from assessment import store
 from assessment.bank import Bank, load_bank
-from assessment.db import init_db, make_engine
+from assessment.store.schema import init_db, make_engine
 
 PG_URL = os.environ.get(
     "ASSESSMENT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

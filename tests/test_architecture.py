@@ -1,4 +1,10 @@
-"""House rules that keep the core pure and the modules small."""
+"""House rules of the package's structure: a pure core, thin adapters, thin pages.
+
+The layers, lowest first, are listed in `LAYERS` and described in
+docs/architecture.md. A module may import its own layer and the layers below
+it, never one above; only the UI imports Streamlit; the store is reached only
+from the service layer and above.
+"""
 
 from __future__ import annotations
 
@@ -11,28 +17,100 @@ import assessment
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "assessment"
-CORE_MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "pages" not in p.parts)
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+# Lowest first. A top-level module or a subpackage of `assessment` belongs to one layer.
+LAYERS: list[set[str]] = [
+    {"errors", "policy", "vocabulary"},
+    {"bank", "round", "settings", "survey"},
+    {"scoring"},
+    {"results", "charts", "interchange"},
+    {"store"},
+    {"service"},
+    {"cli", "ui", "__main__"},
+]
+LAYER_OF = {unit: rank for rank, units in enumerate(LAYERS) for unit in units}
+
+
+def _unit(path: Path) -> str:
+    """The top-level module or subpackage a file of the package belongs to."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return parts[0]
 
 
 def _imports(path: Path) -> set[str]:
+    """Fully qualified module names this file imports."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names |= {alias.name.split(".")[0] for alias in node.names}
+            names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
     return names
 
 
-@pytest.mark.parametrize("path", CORE_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_core_module_does_not_import_streamlit(path: Path) -> None:
-    assert "streamlit" not in _imports(path)
+def _units_imported(path: Path) -> set[str]:
+    return {
+        name.split(".")[1]
+        for name in _imports(path)
+        if name.startswith("assessment.") and name.split(".")[1] in LAYER_OF
+    }
 
 
-@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.name)
-def test_module_stays_small(path: Path) -> None:
-    assert len(path.read_text(encoding="utf-8").splitlines()) <= 400
+def _rel(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_rel)
+def test_every_module_has_a_layer(path: Path) -> None:
+    if path.name == "__init__.py" and path.parent == PACKAGE:
+        return
+    assert _unit(path) in LAYER_OF, f"{_rel(path)}: add its module or package to LAYERS"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_rel)
+def test_no_module_imports_a_layer_above_its_own(path: Path) -> None:
+    if path.name == "__init__.py" and path.parent == PACKAGE:
+        return  # the public API gathers names from the core
+    rank = LAYER_OF[_unit(path)]
+    above = {unit for unit in _units_imported(path) if LAYER_OF[unit] > rank}
+    assert not above, f"{_rel(path)} imports {sorted(above)}, a layer above its own"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=_rel)
+def test_only_the_ui_imports_streamlit(path: Path) -> None:
+    if _unit(path) == "ui":
+        return
+    streamlit = {name for name in _imports(path) if name.split(".")[0] == "streamlit"}
+    assert not streamlit, f"{_rel(path)} imports streamlit; only assessment/ui may"
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in MODULES if _unit(p) in ("scoring", "results", "charts")], ids=_rel
+)
+def test_scoring_results_and_charts_never_touch_the_store(path: Path) -> None:
+    banned = {"store", "service", "sqlalchemy"}
+    found = {name.split(".")[1] for name in _imports(path) if name.startswith("assessment.")}
+    found |= {name.split(".")[0] for name in _imports(path)}
+    assert not banned & found, f"{_rel(path)} imports {sorted(banned & found)}"
+
+
+def test_the_entry_script_only_runs_the_navigation() -> None:
+    tree = ast.parse((ROOT / "streamlit_app.py").read_text(encoding="utf-8"))
+    statements = [node for node in tree.body if not isinstance(node, ast.Expr | ast.ImportFrom)]
+    calls = [node for node in tree.body if isinstance(node, ast.Expr)][1:]  # after the docstring
+    assert not statements and len(calls) == 1
+
+
+def test_docstrings_point_inside_the_repository() -> None:
+    outside = [
+        _rel(path)
+        for path in MODULES
+        if any(name in path.read_text(encoding="utf-8") for name in ("DESIGN.md", "FIELD_NOTES"))
+    ]
+    assert not outside, f"these cite files that are not in the repository: {outside}"
 
 
 def test_public_api_is_importable() -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from assessment import auth
-from assessment.db import make_engine
 from assessment.errors import AssessmentError
+from assessment.service import auth
+from assessment.store.schema import make_engine
 
 
 @pytest.fixture

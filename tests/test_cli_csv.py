@@ -12,11 +12,11 @@ import sqlalchemy as sa
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.csvio import read_responses, scores_csv_bytes
-from assessment.db import init_db, make_engine
-from assessment.exports import round_export
-from assessment.forms import prepare_import
+from assessment.interchange import read_responses, scores_csv_bytes
+from assessment.interchange.forms import prepare_import
 from assessment.scoring import group_scores
+from assessment.service.exports import round_export
+from assessment.store.schema import init_db, make_engine
 from tests.support.cli import Result
 
 DATA = Path(__file__).parent / "data"

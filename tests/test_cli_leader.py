@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assessment import auth
 from assessment.cli import main
-from assessment.db import make_engine
+from assessment.service import auth
+from assessment.store.schema import make_engine
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from assessment import store
-from assessment.db import init_db, make_engine
+from assessment.store.schema import init_db, make_engine
 from tests.support.banks import DATA
 from tests.support.cli import Result
 

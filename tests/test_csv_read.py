@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from assessment.bank import Bank
-from assessment.csvio import read_responses
 from assessment.errors import InputError, NotFoundError
+from assessment.interchange import read_responses
 
 DATA = Path(__file__).parent / "data"
 EXCEL = DATA / "csv_excel_semicolon.csv"

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assessment.bank import Bank, bank_from_dict
-from assessment.csvio import (
+from assessment.interchange.read import read_responses
+from assessment.interchange.write import (
     export_filename,
-    read_responses,
     responses_csv_bytes,
     retro_csv_bytes,
     retro_frame,

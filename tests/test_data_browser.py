@@ -10,8 +10,8 @@ import pytest
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.csvio import read_responses
-from assessment.db import init_db, make_engine
+from assessment.interchange import read_responses
+from assessment.store.schema import init_db, make_engine
 from tests.support.browser import AppServer, sign_in_leader, wait_idle
 
 if TYPE_CHECKING:

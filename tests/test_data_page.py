@@ -10,18 +10,18 @@ from streamlit.testing.v1 import AppTest
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.csvio import read_responses
-from assessment.pages.data import (
+from assessment.interchange import read_responses
+from assessment.ui.leader import LEADER_KEY
+from assessment.ui.pages.data import (
     CONFIRM_KEY,
     RETRO_BY_KEY,
     ROUND_KEY,
     SCORES_BY_KEY,
     UPLOAD_KEY,
 )
-from assessment.pages.leader import LEADER_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "assessment" / "pages" / "data.py")
+PAGE = str(ROOT / "assessment" / "ui" / "pages" / "data.py")
 DATA = ROOT / "tests" / "data"
 TIMEOUT = 30  # generous: the machine is shared; a normal run takes well under a second
 TEAMS = ["Payments", "Mobile", "Platform"]

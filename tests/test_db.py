@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.db import SCHEMA_VERSION, init_db, make_engine, reading, schema_version
 from assessment.errors import AssessmentError
+from assessment.store.schema import SCHEMA_VERSION, init_db, make_engine, reading, schema_version
 from tests.support.db import make_postgres_engine, make_sqlite_engine
 
 

@@ -11,9 +11,9 @@ import sqlalchemy as sa
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.demo import DEMO_TEAMS, demo_frame, load_demo
-from assessment.findings import findings
 from assessment.scoring import dimension_table, group_scores
+from assessment.scoring.findings import findings
+from assessment.service.demo import DEMO_TEAMS, demo_frame, load_demo
 
 START = datetime(2024, 1, 8, 9, 0, tzinfo=UTC)
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from assessment.bank import FindingRules
-from assessment.findings import classify, findings
 from assessment.scoring import group_scores
+from assessment.scoring.findings import classify, findings
 from tests.support.banks import DATA
 
 RULES = FindingRules(blurred_below=50, low_below=50, gap=15, alpha_min=0.6)

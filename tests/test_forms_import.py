@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
 from assessment.bank import Bank, load_bank
-from assessment.csvio import read_responses, responses_csv_bytes
 from assessment.errors import InputError
-from assessment.exports import round_export
-from assessment.forms import prepare_import
+from assessment.interchange import read_responses, responses_csv_bytes
+from assessment.interchange.forms import prepare_import
 from assessment.scoring import group_scores
+from assessment.service.exports import round_export
 from assessment.store import import_responses, open_round, response_count, responses_frame
 from tests.support.db import make_sqlite_engine
 

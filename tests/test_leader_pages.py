@@ -9,9 +9,10 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from assessment import auth, store
+from assessment import store
 from assessment.bank import Bank
-from assessment.pages.leader import (
+from assessment.service import auth
+from assessment.ui.leader import (
     LEADER_KEY,
     PASSCODE_KEY,
     ROUND_BANK_KEY,
@@ -27,9 +28,9 @@ PASSWORD = APP_PASSWORD
 SECRET_ROUND = "Zebra quarter check-in"  # a name that appears nowhere else on any page
 TIMEOUT = 30  # generous: the machine is shared; a normal run takes well under a second
 LEADER_PAGES = [
-    "assessment/pages/rounds.py",
-    "assessment/pages/results.py",
-    "assessment/pages/data.py",
+    "assessment/ui/pages/rounds.py",
+    "assessment/ui/pages/results.py",
+    "assessment/ui/pages/data.py",
 ]
 
 
@@ -114,7 +115,7 @@ def test_leader_page_in_app_without_credential_shows_no_leader_data(
 
 @pytest.mark.parametrize("page", LEADER_PAGES)
 def test_leader_page_with_credential_opens(round_with_answers: store.Round, page: str) -> None:
-    at = sign_in(start("assessment/pages/sign_in.py"))
+    at = sign_in(start("assessment/ui/pages/sign_in.py"))
     at.switch_page(page).run()
     assert not at.exception
     shown = texts(at)
@@ -136,7 +137,7 @@ def test_survey_page_never_shows_leader_data(round_with_answers: store.Round) ->
 
 
 def test_sign_in_with_passcode_shows_signed_in_and_leader_navigation(app_engine: sa.Engine) -> None:
-    at = sign_in(start("assessment/pages/sign_in.py"))
+    at = sign_in(start("assessment/ui/pages/sign_in.py"))
     assert signed_in(at)
     assert "Signed in" in texts(at)
     assert at.button(key="sign_out")
@@ -144,10 +145,10 @@ def test_sign_in_with_passcode_shows_signed_in_and_leader_navigation(app_engine:
 
 
 def test_sign_in_wrong_passcode_refused(app_engine: sa.Engine) -> None:
-    at = sign_in(start("assessment/pages/sign_in.py"), "not it")
+    at = sign_in(start("assessment/ui/pages/sign_in.py"), "not it")
     assert not signed_in(at)
     assert "not right" in texts(at)
-    at.switch_page("assessment/pages/rounds.py").run()
+    at.switch_page("assessment/ui/pages/rounds.py").run()
     assert "for leaders" in texts(at)
     assert_no_leader_data(at)
 
@@ -157,7 +158,7 @@ def test_wrong_passcodes_slow_down_then_allow_after_the_wait(
 ) -> None:
     now = [1000.0]
     monkeypatch.setattr(auth, "clock", lambda: now[0])
-    at = start("assessment/pages/sign_in.py")
+    at = start("assessment/ui/pages/sign_in.py")
     sign_in(at, "wrong 1")
     assert "Too many attempts" not in texts(at)  # a first typo costs nothing
     sign_in(at, "wrong 2")
@@ -178,18 +179,18 @@ def test_sign_in_with_malformed_password_hash_explains(
 ) -> None:
     monkeypatch.setenv("ASSESSMENT_LEADER_PASSWORD", "scrypt$not-a-hash")
     st.cache_resource.clear()
-    at = sign_in(start("assessment/pages/sign_in.py"), "anything")
+    at = sign_in(start("assessment/ui/pages/sign_in.py"), "anything")
     assert "misconfigured" in texts(at) and "hash-passcode" in texts(at)
     assert not signed_in(at)
 
 
 def test_sign_out_clears_access(round_with_answers: store.Round) -> None:
-    at = sign_in(start("assessment/pages/sign_in.py"))
+    at = sign_in(start("assessment/ui/pages/sign_in.py"))
     at.button(key="sign_out").click().run()
     assert not at.exception
     assert at.session_state[LEADER_KEY] is False
     assert at.text_input(key=PASSCODE_KEY).value == ""  # the form is back, empty
-    at.switch_page("assessment/pages/rounds.py").run()
+    at.switch_page("assessment/ui/pages/rounds.py").run()
     assert "for leaders" in texts(at)
     assert_no_leader_data(at)
 
@@ -201,7 +202,7 @@ def test_first_start_passcode_printed_once_and_signs_in(
     monkeypatch.delenv("ASSESSMENT_LEADER_PASSWORD", raising=False)
     st.cache_resource.clear()
     try:
-        at = start("assessment/pages/sign_in.py")
+        at = start("assessment/ui/pages/sign_in.py")
         start()  # a second session of the same process prints nothing new
         printed = capsys.readouterr().out
         assert printed.count("Role Radar leader passcode:") == 1
@@ -240,7 +241,7 @@ def test_single_sign_on_allows_only_listed_emails(
     at.secrets["auth"] = OIDC_SECRETS
     at.user = {"is_logged_in": True, "email": email}
     at.run()
-    at.switch_page("assessment/pages/sign_in.py").run()
+    at.switch_page("assessment/ui/pages/sign_in.py").run()
     assert not at.exception
     shown = texts(at)
     if is_leader:
@@ -258,14 +259,14 @@ def test_single_sign_on_allows_only_listed_emails(
 
 
 def leader_on(page: str) -> AppTest:
-    at = sign_in(start("assessment/pages/sign_in.py"))
+    at = sign_in(start("assessment/ui/pages/sign_in.py"))
     at.switch_page(page).run()
     assert not at.exception
     return at
 
 
 def test_rounds_page_opens_a_round_and_shows_its_link(app_engine: sa.Engine) -> None:
-    at = leader_on("assessment/pages/rounds.py")
+    at = leader_on("assessment/ui/pages/rounds.py")
     assert at.number_input(key=ROUND_SIZE_KEY).value == 5  # the default bank's minimum group size
     at.text_input(key=ROUND_NAME_KEY).input("Q4 check-in")
     at.text_area(key=ROUND_TEAMS_KEY).input("Platform\n\nPayments \n")
@@ -280,7 +281,7 @@ def test_rounds_page_opens_a_round_and_shows_its_link(app_engine: sa.Engine) -> 
 
 
 def test_rounds_page_bad_input_explains_and_changes_nothing(app_engine: sa.Engine) -> None:
-    at = leader_on("assessment/pages/rounds.py")
+    at = leader_on("assessment/ui/pages/rounds.py")
     at.text_input(key=ROUND_NAME_KEY).input("   ")
     at.text_area(key=ROUND_TEAMS_KEY).input("Platform\nplatform")
     at.button(key="open_round").click().run()
@@ -293,7 +294,7 @@ def test_rounds_page_bad_input_explains_and_changes_nothing(app_engine: sa.Engin
 
 def test_rounds_page_lists_counts_and_closes_and_reopens(round_with_answers: store.Round) -> None:
     token = round_with_answers.token
-    at = leader_on("assessment/pages/rounds.py")
+    at = leader_on("assessment/ui/pages/rounds.py")
     shown = texts(at)
     assert SECRET_ROUND in shown and "6 responses" in shown and "Payments **0**" in shown
     at.button(key=f"close_{token}").click().run()
@@ -312,15 +313,15 @@ def test_rounds_page_lists_broken_banks_with_their_problems(
         (ROOT / "tests" / "data" / "tiny_bank.yaml").read_text(encoding="utf-8"), encoding="utf-8"
     )
     (folder / "broken.yaml").write_text("id: x\nversion: one\n", encoding="utf-8")
-    monkeypatch.setattr("assessment.round_setup.BANK_FOLDER", folder)
-    at = leader_on("assessment/pages/rounds.py")
+    monkeypatch.setattr("assessment.service.setup.BANK_FOLDER", folder)
+    at = leader_on("assessment/ui/pages/rounds.py")
     assert at.selectbox(key=ROUND_BANK_KEY).options == [at.selectbox(key=ROUND_BANK_KEY).options[0]]
     assert "1 bank file cannot be used" in texts(at)
     assert "broken.yaml" in texts(at)
 
 
 def test_rounds_page_without_rounds_offers_the_demo(app_engine: sa.Engine) -> None:
-    at = leader_on("assessment/pages/rounds.py")
+    at = leader_on("assessment/ui/pages/rounds.py")
     at.button(key="load_demo").click().run()
     assert not at.exception
     assert len(store.list_rounds(app_engine)) == 2

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assessment.reliability import cronbach_alpha, reliability
+from assessment.scoring.reliability import cronbach_alpha, reliability
 
 
 def test_cronbach_alpha_hand_worked() -> None:

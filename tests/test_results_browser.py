@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from assessment import demo, store
+from assessment import store
 from assessment.bank import load_bank
-from assessment.db import init_db, make_engine
+from assessment.service import demo
+from assessment.store.schema import init_db, make_engine
 from tests.support.browser import AppServer, sign_in_leader, wait_idle
 
 pytestmark = pytest.mark.browser

@@ -24,11 +24,11 @@ from streamlit.testing.v1 import AppTest
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.pages.leader import LEADER_KEY
+from assessment.ui.leader import LEADER_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
-RESULTS = "assessment/pages/results.py"
+RESULTS = "assessment/ui/pages/results.py"
 ROUND_NAME = "Suppression check"
 HIDDEN = "fewer than 3 responses — hidden"
 TIMEOUT = 60  # the machine is shared; a normal run takes about a second

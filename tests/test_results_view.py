@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from assessment.bank import Bank
-from assessment.results_text import (
+from assessment.policy import COMMENT_MIN_GROUP_SIZE
+from assessment.results.text import (
     compare_table,
     count_table,
     dimension_findings,
@@ -27,8 +28,7 @@ from assessment.results_text import (
     score_table,
     visible_comments,
 )
-from assessment.results_view import (
-    COMMENT_MIN_GROUP_SIZE,
+from assessment.results.view import (
     RoundResults,
     Selection,
     answers_frame,

@@ -9,12 +9,8 @@ from pathlib import Path
 import pytest
 
 from assessment.bank import DEFAULT_BANK_PATH, Bank
-from assessment.round_setup import (
-    default_min_group_size,
-    discover_banks,
-    parse_teams,
-    qr_png,
-)
+from assessment.policy import default_min_group_size
+from assessment.service.setup import discover_banks, parse_teams, qr_png
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -77,7 +73,7 @@ def test_default_min_group_size_takes_the_stricter(
     default_bank: Bank, bank_size: int, configured: int | None, expected: int
 ) -> None:
     bank = default_bank.model_copy(update={"min_group_size": bank_size})
-    assert default_min_group_size(bank, configured) == expected
+    assert default_min_group_size(bank.min_group_size, configured) == expected
 
 
 def test_qr_png_is_a_png_and_differs_per_link() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.db import make_engine
+from assessment.store.schema import make_engine
 from tests.support.browser import AppServer, sign_in_leader, wait_idle
 
 if TYPE_CHECKING:

@@ -7,13 +7,13 @@ import pandas as pd
 import pytest
 
 from assessment.bank import Bank
-from assessment.scoring import (
+from assessment.scoring.scores import (
     dimension_table,
     group_scores,
     item_scores,
     respondent_scores,
-    round_half_up,
 )
+from assessment.vocabulary import round_half_up
 from tests.support.banks import DATA
 
 

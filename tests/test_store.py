@@ -217,7 +217,7 @@ def test_submit_response_racing_retries_store_once(
         ({"answers": {"purpose.product.1": 2.5}}, "2.5 is not a whole number"),
         ({"answers": {"purpose.product.1": "3"}}, "'3' is not a whole number"),
         ({"answers": {"purpose.product.1": True}}, "True is not a whole number"),
-        ({"comment": "x" * 4001}, "comment: longer than 4000"),
+        ({"comment": "x" * 2001}, "comment: longer than 2000"),
         ({"client_token": ""}, "client token: must be a string of 1 to 64"),
         ({"client_token": "c" * 65}, "client token: must be a string of 1 to 64"),
     ],

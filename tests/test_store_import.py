@@ -106,7 +106,7 @@ def _bad(bank: Bank, column: str, row: int, value: object) -> pd.DataFrame:
         (lambda b: wide(b).iloc[0:0], r"no rows to import"),
         (lambda b: wide(b, response_id=["a", "b", "a", ""]), r"row 3, .*repeats an earlier"),
         (lambda b: wide(b, submitted_at=["x", "", "", ""]), r"row 1, .*not an ISO 8601 date"),
-        (lambda b: wide(b, comment=["x" * 4001, "", "", ""]), r"row 1, .*longer than 4000"),
+        (lambda b: wide(b, comment=["x" * 2001, "", "", ""]), r"row 1, .*longer than 2000"),
     ],
 )
 def test_import_responses_bad_frame_stores_nothing(

@@ -20,9 +20,9 @@ except ImportError:  # the chromium_browser fixture skips (or fails in CI) with 
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.db import init_db, make_engine
 from assessment.store import Round
-from assessment.survey_flow import DONT_KNOW, answer_options, option_label, sections
+from assessment.store.schema import init_db, make_engine
+from assessment.survey import DONT_KNOW, answer_options, option_label, sections
 from tests.support.browser import AppServer, wait_idle
 
 pytestmark = pytest.mark.browser

@@ -6,9 +6,9 @@ import pytest
 
 from assessment.bank import Bank
 from assessment.errors import InputError
-from assessment.survey_flow import (
+from assessment.policy import MAX_COMMENT_CHARS
+from assessment.survey import (
     ABOUT_STEP,
-    COMMENT_MAX_CHARS,
     DONT_KNOW,
     SurveyDraft,
     answer_options,
@@ -186,7 +186,7 @@ def test_submission_without_team_and_role_names_both(tiny_bank: Bank) -> None:
     ("comment", "fragment"),
     [
         ("Ask me: jane.doe@example.com", "e-mail address"),
-        ("x" * (COMMENT_MAX_CHARS + 1), f"under {COMMENT_MAX_CHARS}"),
+        ("x" * (MAX_COMMENT_CHARS + 1), f"under {MAX_COMMENT_CHARS}"),
     ],
 )
 def test_comment_problems(comment: str, fragment: str) -> None:

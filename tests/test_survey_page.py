@@ -11,9 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.pages import survey_state as ss
 from assessment.store import Round
-from assessment.survey_flow import DONT_KNOW, is_resume_token
+from assessment.survey import DONT_KNOW, is_resume_token
+from assessment.ui import survey_state as ss
 
 APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
 TEAMS = ["Payments", "Search"]
@@ -217,8 +217,8 @@ def test_double_submit_stores_one_response(
 def _submit_twice(token: str) -> None:
     """A page that runs the submit callback twice in one run, as two queued clicks would."""
     from assessment import store
-    from assessment.pages import survey_state as ss
-    from assessment.pages.common import engine
+    from assessment.ui import survey_state as ss
+    from assessment.ui.common import engine
 
     rnd = store.get_round(engine(), token)
     state = ss.current(rnd)

@@ -1,6 +1,6 @@
 """Persistence of rounds, responses, answers, comments and drafts.
 
-Plain functions over a SQLAlchemy `Engine` (built by `assessment.db`), so the
+Plain functions over a SQLAlchemy `Engine` (built by `assessment.store.schema`), so the
 Streamlit pages, the CLI and the tests share one code path and none of them
 needs a running app. Every write is one transaction.
 
@@ -21,7 +21,7 @@ from assessment.store.reads import (
     responses_frame,
     team_counts,
 )
-from assessment.store.responses import MAX_COMMENT_CHARS, submit_response
+from assessment.store.responses import submit_response
 from assessment.store.rounds import (
     Round,
     close_round,
@@ -32,7 +32,6 @@ from assessment.store.rounds import (
 )
 
 __all__ = [
-    "MAX_COMMENT_CHARS",
     "META_COLUMNS",
     "Round",
     "ValidatedImport",

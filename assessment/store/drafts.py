@@ -1,7 +1,7 @@
 """Drafts: a half-filled survey kept server-side under a resume token.
 
 Streamlit session state is lost on a page refresh or a dropped connection
-(FIELD_NOTES), so the survey page saves answers as it goes and reloads them
+(streamlit#10229, #8901), so the survey page saves answers as it goes and reloads them
 from the token in the URL. Submitting deletes the draft.
 """
 
@@ -14,13 +14,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
-from assessment.db import drafts, reading, writing
 from assessment.errors import AssessmentError, InputError
+from assessment.policy import MAX_DRAFT_CHARS
 from assessment.store.rounds import now_utc, round_row, token_problems
+from assessment.store.schema import drafts, reading, writing
 
-__all__ = ["MAX_DRAFT_CHARS", "load_draft", "save_draft"]
-
-MAX_DRAFT_CHARS = 100_000
+__all__ = ["load_draft", "save_draft"]
 
 
 def save_draft(engine: Engine, token: str, resume_token: str, draft: dict[str, Any]) -> None:

@@ -20,12 +20,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from assessment.bank import Bank
-from assessment.db import comments, responses, writing
 from assessment.errors import InputError
+from assessment.policy import MAX_COMMENT_CHARS, MAX_NAME_CHARS, MAX_TOKEN_CHARS
 from assessment.store.bulk import AnswerRow, insert_answers
 from assessment.store.reads import META_COLUMNS
-from assessment.store.responses import MAX_COMMENT_CHARS
-from assessment.store.rounds import MAX_NAME_CHARS, MAX_TOKEN_CHARS, get_round, now_utc, round_row
+from assessment.store.rounds import get_round, now_utc, round_row
+from assessment.store.schema import comments, responses, writing
 
 __all__ = ["ValidatedImport", "import_responses", "validate_import"]
 

@@ -15,8 +15,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from assessment.db import answers, comments, reading, responses, rounds
 from assessment.store.rounds import Round, not_found, round_from_row, round_row
+from assessment.store.schema import answers, comments, reading, responses, rounds
 
 __all__ = [
     "META_COLUMNS",
@@ -31,7 +31,7 @@ META_COLUMNS = ["response_id", "submitted_at", "round", "team", "role"]
 
 
 def responses_frame(engine: Engine, token: str) -> pd.DataFrame:
-    """The round's responses in the wide format of DESIGN.md section 4.
+    """The round's responses in the wide format (docs/architecture.md, "Files").
 
     Columns ``response_id, submitted_at, round, team, role`` and one float
     column per bank item (bank order), NaN for don't know or skipped;

@@ -1,7 +1,8 @@
 """Submitting a response: validated, idempotent, one transaction.
 
 A submission is stored at most once per client token, because a double click
-or a retried request must never count twice (FIELD_NOTES: streamlit#8291).
+or a retried request must never count twice (several quick clicks can register
+during one slow rerun: streamlit#8291).
 The response, its answers, its comment and the deletion of the respondent's
 draft commit together or not at all.
 """
@@ -18,8 +19,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from assessment.bank import Bank
-from assessment.db import comments, drafts, reading, responses, rounds, writing
 from assessment.errors import AssessmentError, InputError
+from assessment.policy import MAX_COMMENT_CHARS
 from assessment.store.bulk import insert_answers
 from assessment.store.rounds import (
     new_pk,
@@ -29,10 +30,9 @@ from assessment.store.rounds import (
     round_row,
     token_problems,
 )
+from assessment.store.schema import comments, drafts, reading, responses, rounds, writing
 
-__all__ = ["MAX_COMMENT_CHARS", "submit_response"]
-
-MAX_COMMENT_CHARS = 4000
+__all__ = ["submit_response"]
 
 
 def _is_answer(value: object, points: int) -> bool:

@@ -10,18 +10,18 @@ import json
 import secrets
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from numbers import Integral
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult, Engine, Row
 
 from assessment.bank import Bank, bank_from_dict
-from assessment.db import reading, round_items, rounds, writing
 from assessment.errors import InputError, NotFoundError
+from assessment.policy import MAX_NAME_CHARS, MAX_TOKEN_CHARS, min_group_size_problem
+from assessment.round import Round
+from assessment.store.schema import reading, round_items, rounds, writing
 
 __all__ = [
     "Round",
@@ -36,24 +36,6 @@ __all__ = [
     "round_bank",
     "round_row",
 ]
-
-MAX_NAME_CHARS = 200
-MAX_TOKEN_CHARS = 64
-MIN_GROUP_SIZE_FLOOR = 3
-
-
-@dataclass(frozen=True)
-class Round:
-    """A survey round: who may answer (teams), with which bank, and whether it is open."""
-
-    token: str
-    name: str
-    teams: tuple[str, ...]
-    min_group_size: int
-    is_open: bool
-    bank: Bank
-    created_at: datetime
-    closed_at: datetime | None
 
 
 def now_utc() -> datetime:
@@ -147,15 +129,9 @@ def _round_problems(name: str, teams: Sequence[str], min_group_size: object) -> 
         if key and key in seen:
             problems.append(f"team #{position}: '{team.strip()}' is listed twice")
         seen.add(key)
-    if (
-        not isinstance(min_group_size, Integral)
-        or isinstance(min_group_size, bool)
-        or int(min_group_size) < MIN_GROUP_SIZE_FLOOR
-    ):
-        problems.append(
-            f"minimum group size: must be a whole number of at least {MIN_GROUP_SIZE_FLOOR}"
-            f" (got {min_group_size!r})"
-        )
+    size_problem = min_group_size_problem(min_group_size)
+    if size_problem:
+        problems.append(f"minimum group size: {size_problem}")
     return problems
 
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 import streamlit as st
 
-from assessment.db import init_db, make_engine
+from assessment.store.schema import init_db, make_engine
 
 APP_PASSWORD = "a leader passcode for tests"
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from assessment.db import init_db, make_engine
+from assessment.store.schema import init_db, make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("ASSESSMENT_TEST_CHROMIUM", "/usr/bin/chromium"))

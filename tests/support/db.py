@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from assessment.db import init_db, make_engine
+from assessment.store.schema import init_db, make_engine
 
 __all__ = [
     "POSTGRES_URL",

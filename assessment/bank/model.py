@@ -1,0 +1,235 @@
+"""Question banks: the pydantic models and the YAML loader.
+
+A bank is data (`questions/*.yaml`), never code. Loading validates everything a
+scoring run relies on and reports *every* problem at once, each naming the
+file and the item, so an editor of a bank can fix it in one pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assessment.errors import BankError
+from assessment.policy import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR
+from assessment.vocabulary import LENSES, Lens
+
+__all__ = [
+    "DEFAULT_BANK_PATH",
+    "LENSES",
+    "Bank",
+    "Dimension",
+    "FindingRules",
+    "Item",
+    "Role",
+    "Scale",
+    "bank_from_dict",
+    "load_bank",
+]
+
+DEFAULT_BANK_PATH = Path(__file__).resolve().parent.parent / "questions" / "product_vs_project.yaml"
+MIN_ITEMS_PER_SCALE = 3
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Scale(_Strict):
+    """The answer scale: 1..points, 1 = strongly disagree."""
+
+    points: int = Field(ge=3, le=11)
+    labels: list[str]
+    dont_know: bool = True
+    dont_know_label: str = "Don't know / not applicable"
+
+
+class Dimension(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    description: str = ""
+    retro_prompts: list[str] = Field(min_length=2, max_length=4)
+
+
+class Item(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
+    dimension: str
+    lens: Lens
+    text: str = Field(min_length=1)
+    reverse: bool = False
+
+
+class Role(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+
+
+class FindingRules(_Strict):
+    """Thresholds for classifying a dimension; kept in the bank so they are data, not code."""
+
+    blurred_below: float = Field(default=50, ge=0, le=100)
+    low_below: float = Field(default=50, ge=0, le=100)
+    gap: float = Field(default=15, gt=0, le=100)
+    alpha_min: float = Field(default=0.6, ge=0, le=1)
+
+
+DEFAULT_ROLES = [
+    Role(id="product", name="Product manager / owner"),
+    Role(id="delivery", name="Project / programme / delivery manager"),
+    Role(id="engineering", name="Engineering"),
+    Role(id="design", name="Design / research"),
+    Role(id="go_to_market", name="Marketing / sales / support"),
+    Role(id="leadership", name="Leadership"),
+    Role(id="other", name="Other"),
+]
+
+
+class Bank(_Strict):
+    """A validated question bank. Build it with `load_bank` or `bank_from_dict`."""
+
+    id: str = Field(min_length=1)
+    version: int = Field(ge=1)
+    title: str = Field(min_length=1)
+    description: str = ""
+    scale: Scale
+    min_group_size: int = Field(default=DEFAULT_MIN_GROUP_SIZE, ge=MIN_GROUP_SIZE_FLOOR)
+    roles: list[Role] = Field(default_factory=lambda: list(DEFAULT_ROLES))
+    findings: FindingRules = FindingRules()
+    dimensions: list[Dimension] = Field(min_length=1)
+    items: list[Item] = Field(min_length=1)
+
+    @cached_property
+    def item_ids(self) -> list[str]:
+        return [item.id for item in self.items]
+
+    @cached_property
+    def dimension_ids(self) -> list[str]:
+        return [d.id for d in self.dimensions]
+
+    def dimension(self, dimension_id: str) -> Dimension:
+        return next(d for d in self.dimensions if d.id == dimension_id)
+
+    def items_in(self, dimension: str, lens: str | None = None) -> list[Item]:
+        return [i for i in self.items if i.dimension == dimension and lens in (None, i.lens)]
+
+    @cached_property
+    def scales(self) -> list[tuple[str, str]]:
+        """Every (dimension, lens) pair, in bank order: the spokes and traces of every chart."""
+        return [(d, lens) for d in self.dimension_ids for lens in LENSES]
+
+    def min_answered(self, dimension: str, lens: str) -> int:
+        """Answered items a respondent needs for a scale score: ceil(k / 2)."""
+        return math.ceil(len(self.items_in(dimension, lens)) / 2)
+
+    def role_name(self, role_id: str) -> str:
+        return next((r.name for r in self.roles if r.id == role_id), role_id)
+
+
+def load_bank(path: str | Path | None = None) -> Bank:
+    """Load and validate a bank file; raise `BankError` listing every problem."""
+    path = Path(path) if path is not None else DEFAULT_BANK_PATH
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BankError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BankError(f"{path}: cannot read the file ({exc})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise BankError(f"{path}: not valid YAML{where}: {problem}") from None
+    return bank_from_dict(data, source=str(path))
+
+
+def bank_from_dict(data: Any, source: str = "<bank>") -> Bank:
+    """Validate already-parsed bank data (a YAML document or a stored snapshot)."""
+    if not isinstance(data, dict):
+        raise BankError(f"{source}: a bank must be a YAML mapping with id, version, scale, ...")
+    try:
+        bank = Bank.model_validate(data)
+    except ValidationError as exc:
+        raise BankError(_describe(exc, data, source)) from None
+    problems = _consistency_problems(bank, source)
+    if problems:
+        raise BankError(problems)
+    return bank
+
+
+def _where(loc: tuple[str | int, ...], data: dict[str, Any]) -> str:
+    """Name a location the way a bank editor finds it: by item id where there is one."""
+    if len(loc) >= 2 and loc[0] in ("items", "dimensions", "roles") and isinstance(loc[1], int):
+        kind = {"items": "item", "dimensions": "dimension", "roles": "role"}[str(loc[0])]
+        entries = data.get(str(loc[0])) or []
+        entry = entries[loc[1]] if loc[1] < len(entries) else None
+        entry_id = entry.get("id") if isinstance(entry, dict) else None
+        name = f"{kind} '{entry_id}'" if entry_id else f"{kind} #{loc[1] + 1}"
+        rest = ".".join(str(part) for part in loc[2:])
+        return f"{name}{f', field {rest!r}' if rest else ''}"
+    return "field " + repr(".".join(str(part) for part in loc)) if loc else "top level"
+
+
+def _describe(exc: ValidationError, data: dict[str, Any], source: str) -> list[str]:
+    messages = []
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        if error["type"] == "missing":
+            problem = "is missing"
+        elif error["type"] == "extra_forbidden":
+            problem = "is not a known field"
+        else:
+            problem = error["msg"][0].lower() + error["msg"][1:].replace(" after validation", "")
+            if error["type"] == "literal_error":
+                problem = f"{problem} (got {error['input']!r})"
+        messages.append(f"{source}: {_where(loc, data)}: {problem}")
+    return messages
+
+
+def _duplicates(values: list[str]) -> list[str]:
+    return [value for value, count in Counter(values).items() if count > 1]
+
+
+def _consistency_problems(bank: Bank, source: str) -> list[str]:
+    """Rules that span several fields, each reported separately."""
+    problems: list[str] = []
+    scale = bank.scale
+    if len(scale.labels) != scale.points:
+        problems.append(
+            f"{source}: scale: {len(scale.labels)} labels for {scale.points} points;"
+            " give exactly one label per point"
+        )
+    for kind, ids in (
+        ("item", bank.item_ids),
+        ("dimension", bank.dimension_ids),
+        ("role", [r.id for r in bank.roles]),
+    ):
+        problems += [f"{source}: {kind} '{dup}': duplicate id" for dup in _duplicates(ids)]
+    known = set(bank.dimension_ids)
+    for item in bank.items:
+        if item.dimension not in known:
+            problems.append(
+                f"{source}: item '{item.id}': unknown dimension '{item.dimension}'"
+                f" (known: {', '.join(bank.dimension_ids)})"
+            )
+    for dimension, lens in bank.scales:
+        count = len(bank.items_in(dimension, lens))
+        if count < MIN_ITEMS_PER_SCALE:
+            problems.append(
+                f"{source}: dimension '{dimension}', lens '{lens}': {count} item(s);"
+                f" each scale needs at least {MIN_ITEMS_PER_SCALE}"
+            )
+    for dimension in bank.dimension_ids:
+        if not any(item.reverse for item in bank.items_in(dimension)):
+            problems.append(
+                f"{source}: dimension '{dimension}': no reverse-keyed item;"
+                " each dimension needs at least one (reverse: true)"
+            )
+    return problems

@@ -1,0 +1,222 @@
+"""Shared pieces of the Plotly figures: palette, layout, config, suppression, alt text.
+
+Kept apart from the builders so `charts.py` and `charts_items.py` share one
+look (tuned for a phone ~390 px wide as well as a desktop) and one rule for
+hidden values: a suppressed score is never a number anywhere in a figure --
+not in the data arrays, not in hover text, not in the alt text -- because the
+whole figure is serialised to the browser, where anyone can read it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import textwrap
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from assessment.vocabulary import round_half_up
+
+__all__ = [
+    "LENS_NAMES",
+    "LENS_STYLE",
+    "OKABE_ITO",
+    "PLOTLY_CONFIG",
+    "alt_text",
+    "hidden_note",
+    "plotly_config",
+]
+
+# Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
+# The yellow (#F0E442) is left out: it is nearly invisible as a line on white.
+OKABE_ITO: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#8C6D31",  # brown (stands in for the yellow)
+)
+DASHES: tuple[str, ...] = (
+    "solid",
+    "dash",
+    "dot",
+    "dashdot",
+    "longdash",
+    "longdashdot",
+    "2px,5px",
+    "12px,4px,2px,4px,2px,4px",
+)
+SYMBOLS: tuple[str, ...] = (
+    "circle",
+    "square",
+    "diamond",
+    "triangle-up",
+    "cross",
+    "x",
+    "star",
+    "triangle-down",
+)
+LENS_NAMES: dict[str, str] = {"product": "Product", "project": "Project", "clarity": "Clarity"}
+LENS_STYLE: dict[str, dict[str, str]] = {
+    lens: {"color": OKABE_ITO[i], "dash": DASHES[i], "symbol": SYMBOLS[i]}
+    for i, lens in enumerate(LENS_NAMES)
+}
+HIDDEN_COLOR = "#767676"  # the lightest grey with 4.5:1 contrast on white
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+HOVER = "%{hovertext}<extra></extra>"  # all hover text is prepared, escaped, in Python
+LEGEND_MARGIN = 72  # two legend rows on a phone
+
+PLOTLY_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "responsive": True,
+    "scrollZoom": False,  # a page scroll on a phone must not zoom the chart
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+    "toImageButtonOptions": {"format": "png", "filename": "role-radar", "scale": 2},
+}
+
+
+def plotly_config(filename: str = "role-radar") -> dict[str, Any]:
+    """`PLOTLY_CONFIG` with its own download file name, for `st.plotly_chart(config=...)`."""
+    image = {**PLOTLY_CONFIG["toImageButtonOptions"], "filename": filename}
+    return {**PLOTLY_CONFIG, "toImageButtonOptions": image}
+
+
+def hidden_reason(min_group_size: int) -> str:
+    return f"fewer than {min_group_size} responses"
+
+
+def hidden_note(min_group_size: int) -> str:
+    """The one wording for a suppressed value, so every chart says the same thing."""
+    return f"{hidden_reason(min_group_size)} — hidden"
+
+
+def esc(text: object) -> str:
+    """Team, role and item names are data: keep `<` or `&` in them from becoming markup."""
+    return html.escape(str(text), quote=False)
+
+
+def wrap(text: str, width: int) -> str:
+    """Break text into `<br>`-joined lines of at most `width` characters (escaped)."""
+    return "<br>".join(
+        esc(line)
+        for line in textwrap.wrap(str(text), width, break_long_words=False, break_on_hyphens=False)
+    ) or esc(text)
+
+
+def fmt(value: float) -> str:
+    """One decimal, rounded half up like the exports, so chart and CSV agree."""
+    return f"{float(round_half_up(np.array([value]))[0]):.1f}"
+
+
+def is_hidden(score: float | None, n: float | None, min_group_size: int) -> bool:
+    """Hidden when scoring suppressed it (NaN) or, defensively, when n is below the minimum."""
+    if score is None or n is None or math.isnan(score) or math.isnan(n):
+        return True
+    return n < min_group_size
+
+
+def check_min_group_size(min_group_size: int) -> None:
+    if not isinstance(min_group_size, int | np.integer) or min_group_size < 1:
+        raise ValueError(f"min_group_size must be a positive integer, got {min_group_size!r}")
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what} lacks column(s) {', '.join(missing)}")
+
+
+def style(index: int) -> dict[str, str]:
+    """Colour, dash and marker of the index-th series: colour is never the only cue."""
+    return {"color": OKABE_ITO[index], "dash": DASHES[index], "symbol": SYMBOLS[index]}
+
+
+def base_layout(
+    fig: go.Figure, title: str, *, height: int, alt: str, legend: bool = True
+) -> go.Figure:
+    """Apply the common look and store the alt text in `layout.meta`.
+
+    The legend is horizontal at the bottom of the figure (container
+    coordinates, in a reserved bottom margin, so it never covers tick
+    labels and wraps to a second row on a phone); side margins are small so a
+    phone-width chart spends its width on data; the height is fixed
+    (Streamlit sizes the width) and modest so one chart fits a phone screen.
+    """
+    fig.update_layout(
+        template="plotly_white",
+        # Container-anchored with automargin: top tick labels never run into the title.
+        title={
+            "text": esc(title),
+            "x": 0,
+            "xanchor": "left",
+            "font": {"size": 16},
+            "yref": "container",
+            "y": 1,
+            "yanchor": "top",
+            "pad": {"t": 14},
+            "automargin": True,
+        },
+        font={"family": FONT, "size": 13, "color": "#222222"},
+        margin={"l": 16, "r": 16, "t": 56, "b": LEGEND_MARGIN if legend else 16},
+        autosize=True,
+        height=height,
+        showlegend=legend,
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "yref": "container",
+            "y": 0,
+            "yanchor": "bottom",
+            "font": {"size": 12},
+        },
+        hoverlabel={"font": {"family": FONT, "size": 13}, "align": "left"},
+        meta={"alt_text": alt},
+    )
+    return fig
+
+
+def alt_text(fig: go.Figure) -> str:
+    """The accessible summary a builder stored; pass it as `st.plotly_chart(fig, alt=...)`.
+
+    Built from exactly the data drawn, so it cannot disagree with the chart,
+    and it names hidden values without a number.
+    """
+    meta = fig.layout.meta
+    return str(meta.get("alt_text", "")) if isinstance(meta, dict) else ""
+
+
+def listing(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c': alt text reads as a sentence."""
+    if len(parts) <= 1:
+        return "".join(parts)
+    return f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def empty_figure(title: str, message: str, *, height: int = 220) -> go.Figure:
+    """A figure with no data, only a centred message: it says what is hidden, never a count."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=esc(message),
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"size": 15, "color": HIDDEN_COLOR},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return base_layout(fig, title, height=height, alt=f"{title}: {message}.", legend=False)
+
+
+def none_where(values: np.ndarray, hidden: np.ndarray) -> list[float | None]:
+    """Plot values as a list with None at hidden positions: a gap, never a number."""
+    return [None if h or math.isnan(v) else float(v) for v, h in zip(values, hidden, strict=True)]

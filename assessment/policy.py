@@ -1,0 +1,67 @@
+"""The numbers Role Radar promises or enforces, each in one place: thresholds and limits.
+
+Every page, file and command reads these names (and the two functions below)
+instead of typing a number, so the survey's promise to respondents, the
+leader's pages, the CLI and the store can never disagree. docs/architecture.md
+lists where each one is enforced.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+__all__ = [
+    "COMMENT_MIN_GROUP_SIZE",
+    "DEFAULT_MIN_GROUP_SIZE",
+    "MAX_COMMENT_CHARS",
+    "MAX_DRAFT_CHARS",
+    "MAX_IMPORT_BYTES",
+    "MAX_NAME_CHARS",
+    "MAX_TOKEN_CHARS",
+    "MIN_GROUP_SIZE_FLOOR",
+    "default_min_group_size",
+    "min_group_size_problem",
+]
+
+MIN_GROUP_SIZE_FLOOR = 3
+"""No round, bank or setting may show groups smaller than this."""
+DEFAULT_MIN_GROUP_SIZE = 5
+"""The anonymity threshold when neither the bank nor the installation sets one."""
+COMMENT_MIN_GROUP_SIZE = 10
+"""Free-text comments are shown only for groups at least this large (and the round's minimum)."""
+
+MAX_NAME_CHARS = 200
+"""Round names, team names and role labels."""
+MAX_COMMENT_CHARS = 2000
+"""A respondent's comment, whether typed in the survey or imported from a file."""
+MAX_TOKEN_CHARS = 64
+"""Round tokens, resume and client tokens, response ids."""
+MAX_DRAFT_CHARS = 100_000
+"""One saved half-filled survey, as JSON."""
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+"""One imported file."""
+
+
+def min_group_size_problem(value: object) -> str | None:
+    """Why `value` cannot be a minimum group size, or None when it can."""
+    if (
+        not isinstance(value, Integral)
+        or isinstance(value, bool)
+        or int(value) < MIN_GROUP_SIZE_FLOOR
+    ):
+        return f"must be a whole number of at least {MIN_GROUP_SIZE_FLOOR} (got {value!r})"
+    return None
+
+
+def default_min_group_size(bank_minimum: int, configured: int | None) -> int:
+    """The minimum group size a new round starts from: the stricter of bank and installation.
+
+    Either may have been raised for a reason (a small organisation, a
+    sensitive bank); offering the lower one would quietly undo that. A leader
+    may still choose any value of at least `MIN_GROUP_SIZE_FLOOR` when opening
+    the round; the CLI and the Rounds page offer this same default.
+
+    >>> default_min_group_size(5, None), default_min_group_size(5, 8), default_min_group_size(6, 4)
+    (5, 8, 6)
+    """
+    return max(MIN_GROUP_SIZE_FLOOR, bank_minimum, configured or 0)

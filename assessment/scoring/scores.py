@@ -1,0 +1,263 @@
+"""Scoring: item scores, respondent scale scores, group scores, suppression.
+
+All of it is vectorised over the whole response table (numpy matrix products
+and pandas group-bys): the cost grows with the table, not with Python loops.
+The rules are docs/instrument.md section 5; they are repeated in each docstring so a
+reader can check the code against them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from assessment.bank import Bank
+from assessment.vocabulary import LENSES
+
+__all__ = [
+    "SCORE_COLUMNS",
+    "complementary",
+    "dimension_table",
+    "group_scores",
+    "item_scores",
+    "respondent_scores",
+]
+
+SCORE_COLUMNS = ["dimension", "lens", "score", "n", "suppressed"]
+
+
+def item_scores(responses: pd.DataFrame, bank: Bank) -> np.ndarray:
+    """Item scores on 0-100, one row per response and one column per bank item.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        Holds one column per item id with answers in ``1..points``; NaN is
+        "don't know" or skipped.
+    bank : Bank
+        Gives the scale's number of points and which items are reverse-keyed.
+
+    Returns
+    -------
+    ndarray of float32, shape (responses, items), NaN where missing.
+
+    Notes
+    -----
+    ``score = (a - 1) / (points - 1) * 100``; reverse-keyed: ``100 - score``.
+    float32 keeps a million-row table at 4 bytes a cell; on a 5-point scale
+    every item score (0, 25, 50, 75, 100) is exact in it.
+
+    Examples
+    --------
+    On a 5-point scale an answer of 4 scores 75, or 25 when reverse-keyed.
+    """
+    points = bank.scale.points
+    # pandas keeps same-dtype columns as one (items, responses) block, so the transpose of
+    # to_numpy() is usually a free view; the arithmetic then runs on contiguous item rows.
+    answers = responses[bank.item_ids].to_numpy(dtype=np.float64).T
+    scores = np.empty(answers.shape, dtype=np.float32)
+    np.subtract(answers, 1.0, out=scores, casting="same_kind")
+    scores *= np.float32(100.0 / (points - 1))
+    reverse = np.array([item.reverse for item in bank.items])
+    if reverse.any():
+        scores[reverse] = 100.0 - scores[reverse]
+    return scores.T
+
+
+def _scale_matrix(bank: Bank) -> np.ndarray:
+    """Items x scales indicator, so one matrix product sums every scale at once."""
+    index = {scale: j for j, scale in enumerate(bank.scales)}
+    matrix = np.zeros((len(bank.items), len(bank.scales)), dtype=np.float32)
+    for i, item in enumerate(bank.items):
+        matrix[i, index[(item.dimension, item.lens)]] = 1.0
+    return matrix
+
+
+def respondent_scores(responses: pd.DataFrame, bank: Bank) -> pd.DataFrame:
+    """Each respondent's score on every (dimension, lens) scale.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        One row per response, one column per item id (``1..points`` or NaN).
+    bank : Bank
+
+    Returns
+    -------
+    DataFrame with the index of `responses` and MultiIndex columns
+    ``(dimension, lens)`` in bank order; float64, NaN where missing.
+
+    Notes
+    -----
+    scale score = mean of the scale's answered item scores; missing when fewer
+    than ``ceil(k / 2)`` of its ``k`` items are answered.
+
+    Examples
+    --------
+    A 3-item scale answered 5, "don't know", 2 (second item reverse-keyed is
+    irrelevant here) scores ``(100 + 25) / 2 = 62.5``; answered only once it is
+    missing, because ``ceil(3 / 2) = 2`` answers are needed.
+    """
+    scores = item_scores(responses, bank).T  # (items, responses), C-contiguous
+    answered = ~np.isnan(scores)
+    np.copyto(scores, 0.0, where=~answered)
+    matrix = _scale_matrix(bank).T
+    sums = matrix @ scores
+    counts = matrix @ answered.astype(np.float32)
+    needed = np.array([bank.min_answered(d, lens) for d, lens in bank.scales], dtype=np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts >= needed[:, None], sums.astype(np.float64) / counts, np.nan)
+    columns = pd.MultiIndex.from_tuples(bank.scales, names=["dimension", "lens"])
+    return pd.DataFrame(means.T, index=responses.index, columns=columns)
+
+
+def group_scores(
+    responses: pd.DataFrame,
+    bank: Bank,
+    by: Sequence[str] = (),
+    min_group_size: int | None = None,
+) -> pd.DataFrame:
+    """Group scores in the tidy format: ``<by>, dimension, lens, score, n, suppressed``.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        One row per response: the `by` columns plus one column per item id.
+    bank : Bank
+    by : column names to group on; none means one group, the whole table.
+    min_group_size : anonymity threshold; the bank's when None.
+
+    Returns
+    -------
+    DataFrame, one row per group x scale, groups sorted, scales in bank order.
+    ``score`` is unrounded (round with `round_half_up` for display) and NaN
+    where suppressed.
+
+    Notes
+    -----
+    group score = mean of the group's non-missing respondent scale scores;
+    ``n`` = how many respondents contributed. A score with ``n <
+    min_group_size`` is suppressed, and so is every further group needed so
+    that subtracting visible groups from a total cannot recover a hidden one
+    (see `complementary`). Teams are averaged over respondents, never as an
+    average of team averages.
+
+    Examples
+    --------
+    Team A's three respondents score 50, 75 and missing on purpose/product:
+    score 62.5, n 2 -- suppressed at the default minimum of 5.
+    """
+    by = list(by)
+    minimum = bank.min_group_size if min_group_size is None else min_group_size
+    scores = respondent_scores(responses, bank)
+    scores.columns = range(len(bank.scales))
+    if by:
+        keys = [responses[col].astype(str).rename(col) for col in by]
+        grouped = scores.groupby(keys, sort=True, observed=True)
+        means, counts = grouped.mean(), grouped.count()
+        labels = means.index.to_frame(index=False)
+        codes = np.column_stack([pd.factorize(labels[col])[0] for col in by])
+    else:
+        means, counts = scores.mean().to_frame().T, scores.count().to_frame().T
+        labels = pd.DataFrame(index=range(1))
+        codes = np.zeros((1, 0), dtype=int)
+    n = counts.to_numpy(dtype=np.int64)
+    hidden = complementary(n, codes, minimum)
+    score = np.where(hidden, np.nan, means.to_numpy(dtype=np.float64))
+    groups, scales = n.shape
+    dims, lenses = zip(*bank.scales, strict=True)
+    tidy = labels.loc[labels.index.repeat(scales)].reset_index(drop=True)
+    tidy["dimension"] = np.tile(np.array(dims, dtype=object), groups)
+    tidy["lens"] = np.tile(np.array(lenses, dtype=object), groups)
+    tidy["score"] = score.ravel()
+    tidy["n"] = n.ravel()
+    tidy["suppressed"] = hidden.ravel()
+    return tidy[[*by, *SCORE_COLUMNS]]
+
+
+def complementary(
+    n: np.ndarray, codes: np.ndarray, minimum: int, hidden: np.ndarray | None = None
+) -> np.ndarray:
+    """Which scores to hide (groups x scales): small groups, plus enough others to protect them.
+
+    Within every set of groups that adds up to a larger total (the groups of
+    one `by` column with the other columns fixed, per scale), the hidden
+    groups together must hold at least `minimum` respondents, or be all of
+    them; otherwise the smallest visible groups are hidden too. With several
+    `by` columns the rule is applied along each until nothing changes.
+
+    Parameters
+    ----------
+    n : respondents per group x scale.
+    codes : groups x by-columns integer codes of each group's labels.
+    minimum : the minimum group size.
+    hidden : cells already hidden for another reason (another table on the same
+        screen), to protect as well.
+    """
+    hidden = n < minimum if hidden is None else hidden | (n < minimum)
+    for _ in range(2 * codes.shape[1] + 2):
+        before = hidden.copy()
+        for col in range(codes.shape[1]):
+            others = np.delete(codes, col, axis=1)
+            partition = (
+                np.unique(others, axis=0, return_inverse=True)[1].ravel()
+                if others.shape[1]
+                else np.zeros(len(codes), dtype=np.int64)
+            )
+            hidden = _protect(n, hidden, partition, minimum)
+        if np.array_equal(hidden, before):
+            break
+    return hidden
+
+
+def _protect(n: np.ndarray, hidden: np.ndarray, partition: np.ndarray, minimum: int) -> np.ndarray:
+    """Hide the smallest visible group of each exposed partition until none is exposed."""
+    hidden = hidden.copy()
+    if not len(partition):
+        return hidden
+    parts = int(partition.max()) + 1
+    # A tiny per-group offset breaks ties between equal n deterministically (first group wins).
+    key_base = n + np.arange(len(n))[:, None] / (len(n) + 1)
+    while True:
+        hidden_n = np.zeros((parts, n.shape[1]))
+        np.add.at(hidden_n, partition, np.where(hidden, n, 0))
+        exposed = (hidden_n > 0) & (hidden_n < minimum)
+        candidate = ~hidden & exposed[partition]
+        if not candidate.any():
+            return hidden
+        key = np.where(candidate, key_base, np.inf)
+        best = np.full((parts, n.shape[1]), np.inf)
+        np.minimum.at(best, partition, key)
+        hidden |= candidate & (key == best[partition])
+
+
+def dimension_table(tidy: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
+    """One row per group x dimension with the three lens scores side by side.
+
+    Returns columns ``<by>, dimension, product, project, clarity, n_product,
+    n_project, n_clarity, blur_index, balance``; a suppressed lens is NaN, and
+    so is any figure derived from it.
+
+    Notes
+    -----
+    blur index = ``100 - clarity``; balance = ``product - project``.
+    """
+    by = list(by)
+    wide = tidy.pivot_table(
+        index=[*by, "dimension"],
+        columns="lens",
+        values=["score", "n"],
+        sort=False,
+        dropna=False,
+        aggfunc="first",
+    )
+    out = pd.DataFrame(index=wide.index)
+    for lens in LENSES:
+        out[lens] = wide["score"][lens].astype(float) if lens in wide["score"] else np.nan
+    for lens in LENSES:
+        out[f"n_{lens}"] = wide["n"][lens].fillna(0).astype(int) if lens in wide["n"] else 0
+    out["blur_index"] = 100.0 - out["clarity"]
+    out["balance"] = out["product"] - out["project"]
+    return out.reset_index()

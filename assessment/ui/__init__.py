@@ -1,0 +1,1 @@
+"""The Streamlit interface: navigation (`app`), session helpers and one module per page."""

@@ -1,0 +1,44 @@
+"""What every page shares: settings and the database engine, built once per process."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+import streamlit as st
+
+from assessment.errors import AssessmentError
+from assessment.settings import Settings, load_settings
+from assessment.store.schema import init_db, make_engine
+
+
+def _secrets() -> Mapping[str, Any]:
+    """st.secrets as a plain mapping; empty when no secrets.toml exists."""
+    try:
+        return {key: st.secrets[key] for key in st.secrets}
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):
+        return {}
+
+
+def settings() -> Settings:
+    """The validated settings; an invalid one stops the page with a clear message."""
+    try:
+        return _cached_settings()
+    except AssessmentError as exc:
+        problems = "\n\n".join(exc.problems)
+        st.error(f"Role Radar cannot start: its configuration is invalid.\n\n{problems}")
+        st.stop()
+
+
+@st.cache_resource(show_spinner=False)
+def _cached_settings() -> Settings:
+    return load_settings(secrets=_secrets())
+
+
+@st.cache_resource(show_spinner=False)
+def engine() -> sa.Engine:
+    """One engine per process, shared by all sessions (SQLAlchemy engines are thread-safe)."""
+    db = make_engine(settings().database_url)
+    init_db(db)
+    return db

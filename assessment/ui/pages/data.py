@@ -1,0 +1,210 @@
+"""Import & export: a round's CSV files to download, and answers collected elsewhere to bring in.
+
+Downloads are built when clicked (`exports.round_export`). An upload is read
+and checked in full (`forms.prepare_import`) and shown -- format, column
+mapping, dropped personal columns, problems -- before the leader confirms; the
+import then stores all rows or none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from assessment import store
+from assessment.errors import AssessmentError
+from assessment.interchange.forms import ImportPlan, prepare_import
+from assessment.policy import MAX_IMPORT_BYTES
+from assessment.results.text import round_label
+from assessment.results.view import default_round
+from assessment.service.exports import GROUPINGS, export_name, round_export
+from assessment.ui.common import engine
+from assessment.ui.leader import notify, offer_demo, require_leader, take_notice
+
+ROUND_KEY = "data_round"
+SCORES_BY_KEY, RETRO_BY_KEY = "data_scores_by", "data_retro_by"
+UPLOAD_KEY, CONFIRM_KEY = "data_upload", "data_confirm_import"
+IMPORTED_KEY = "data_imported"  # file digests imported in this session
+NOTICE_SLOT = "import"  # import messages show by the import button, not at the page top
+WHOLE = "Whole organisation"
+RETRO_GROUPINGS = [WHOLE, "By team"]
+
+
+def pick_round() -> tuple[store.Round, int] | None:
+    """The round to work on, and how many responses it has."""
+    db = engine()
+    rounds = store.list_rounds(db)
+    if not rounds:
+        return None
+    counts = {r.token: store.response_count(db, r.token) for r in rounds}
+    by_token = {r.token: r for r in rounds}
+    if st.session_state.get(ROUND_KEY) not in by_token:
+        st.session_state[ROUND_KEY] = default_round(rounds, counts)
+    token = st.selectbox(
+        "Round",
+        options=list(by_token),
+        key=ROUND_KEY,
+        format_func=lambda t: round_label(
+            by_token[t].name, by_token[t].created_at, counts[t], by_token[t].is_open
+        ),
+    )
+    return by_token[token], counts[token]
+
+
+# -- downloads -----------------------------------------------------------------------------------
+
+
+def _built_on_click(token: str, kind: str, by: tuple[str, ...]) -> Callable[[], bytes]:
+    return lambda: round_export(engine(), token, kind, by).data
+
+
+def download_button(label: str, key: str, rnd: store.Round, kind: str, by: tuple[str, ...]) -> None:
+    st.download_button(
+        label,
+        data=_built_on_click(rnd.token, kind, by),
+        file_name=export_name(rnd, kind, by),
+        mime="text/csv",
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+
+
+def grouping(label: str, options: list[str], key: str) -> tuple[str, ...]:
+    choice = st.segmented_control(label, options, key=key, default=WHOLE)
+    return GROUPINGS[choice or WHOLE]
+
+
+def downloads(rnd: store.Round, responses: int) -> None:
+    st.subheader("Download", anchor=False)
+    if not responses:
+        st.info("This round has no responses yet: there is nothing to download.")
+        return
+    with st.container(border=True):
+        st.markdown(
+            "**Scores** — every dimension and lens; groups below the minimum size stay empty"
+        )
+        by = grouping("Scores for", list(GROUPINGS), SCORES_BY_KEY)
+        download_button("Scores CSV", "download_scores", rnd, "scores", by)
+    with st.container(border=True):
+        st.markdown("**Retro pack** — findings and retrospective prompts, one row per dimension")
+        st.caption("One prompt per column: pasted into a retro board, each becomes its own sticky.")
+        by = grouping("Retro pack for", RETRO_GROUPINGS, RETRO_BY_KEY)
+        download_button("Retro pack CSV", "download_retro", rnd, "retro", by)
+    with st.container(border=True):
+        st.markdown(f"**Responses** — all {responses} responses, one row each")
+        st.caption(
+            "Raw answers with team and role: small groups are **not** hidden here."
+            " Keep this file among leaders; share scores or the retro pack instead."
+        )
+        download_button("Responses CSV", "download_responses", rnd, "responses", ())
+
+
+# -- import --------------------------------------------------------------------------------------
+
+
+def _import(token: str, name: str, data: bytes, filename: str) -> None:
+    """Store a checked file (callback: runs once per click, before the page redraws)."""
+    imported: set[str] = st.session_state.setdefault(IMPORTED_KEY, set())
+    try:
+        rnd = store.get_round(engine(), token)
+        plan = prepare_import(data, rnd.bank, filename, teams=rnd.teams)
+        if plan.digest in imported:
+            return  # a second click that arrived while the first was being stored
+        count = store.import_responses(engine(), token, plan.require_ok(), source="import")
+    except AssessmentError as exc:
+        notify("error", "Nothing was imported.\n\n" + bullets(exc.problems), slot=NOTICE_SLOT)
+        return
+    imported.add(plan.digest)
+    notify(
+        "success", f"Imported {count} responses from {filename} into “{name}”.", slot=NOTICE_SLOT
+    )
+
+
+def bullets(lines: list[str]) -> str:
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def show_plan(plan: ImportPlan) -> None:
+    """What the file is and how it maps: problems first, then notes, then every column."""
+    st.markdown(f"**{plan.format_name}** · {plan.source} · {plan.rows_read} rows")
+    if plan.problems:
+        st.error("Nothing can be imported yet. Fix these in the file and upload it again:\n\n"
+                 + bullets(plan.problems))  # fmt: skip
+    for message in plan.messages:
+        st.info(message, icon=":material/info:")
+    with st.expander(
+        f"Column mapping ({len(plan.columns)} columns)", expanded=plan.format != "wide"
+    ):
+        st.dataframe(
+            plan.mapping_frame(),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                # Widths that fit the centred layout, so "matched by" is not cut off.
+                "column": st.column_config.TextColumn("Column in the file", width=300),
+                "imported as": st.column_config.TextColumn("Imported as", width=160),
+                "matched by": st.column_config.TextColumn("Matched by", width=240),
+            },
+        )
+
+
+def imports(rnd: store.Round) -> None:
+    st.subheader("Import", anchor=False)
+    st.caption(
+        "A Role Radar responses CSV, a Google Forms export (Responses → Download responses),"
+        " or a Microsoft Forms export saved from Excel as *CSV UTF-8*. Names and e-mail"
+        f" addresses are dropped, never stored. Up to {MAX_IMPORT_BYTES // 2**20} MB."
+    )
+    upload = st.file_uploader(
+        "Responses file", type=["csv"], key=UPLOAD_KEY, max_upload_size=MAX_IMPORT_BYTES // 2**20
+    )
+    if upload is None:
+        take_notice(slot=NOTICE_SLOT)
+        return
+    data = upload.getvalue()
+    try:
+        plan = prepare_import(data, rnd.bank, upload.name, teams=rnd.teams)
+    except AssessmentError as exc:
+        st.error("This file cannot be imported.\n\n" + bullets(exc.problems))
+        return
+    show_plan(plan)
+    if take_notice(slot=NOTICE_SLOT) or plan.problems:
+        return
+    if plan.digest in st.session_state.get(IMPORTED_KEY, set()):
+        st.success("This file has been imported.", icon=":material/check_circle:")
+        return
+    st.button(
+        f"Import {plan.rows} responses into “{rnd.name}”",
+        key=CONFIRM_KEY,
+        type="primary",
+        icon=":material/upload:",
+        on_click=_import,
+        args=(rnd.token, rnd.name, data, upload.name),
+    )
+
+
+# -- the page ------------------------------------------------------------------------------------
+
+
+def render() -> None:
+    require_leader()
+    st.title("Import & export", anchor=False)
+    st.caption(
+        "Download a round as CSV for spreadsheets and retros, or bring in answers from a form."
+    )
+    take_notice()
+    picked = pick_round()
+    if picked is None:
+        if not offer_demo():
+            st.info("No rounds yet. Open one on the Rounds page.")
+        return
+    current, count = picked
+    downloads(current, count)
+    imports(current)
+
+
+# Streamlit runs a page as __main__; a test importing the keys above renders nothing.
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,215 @@
+"""Rounds: open a survey round, share its link, follow the response counts, close it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from assessment import store
+from assessment.bank import load_bank
+from assessment.errors import AssessmentError
+from assessment.policy import MIN_GROUP_SIZE_FLOOR, default_min_group_size
+from assessment.service.setup import (
+    BankFile,
+    discover_banks,
+    parse_teams,
+    qr_png,
+)
+from assessment.settings import share_link
+from assessment.ui.common import engine, settings
+from assessment.ui.leader import (
+    ROUND_BANK_KEY,
+    ROUND_NAME_KEY,
+    ROUND_SIZE_KEY,
+    ROUND_TEAMS_KEY,
+    notify,
+    offer_demo,
+    require_leader,
+    take_notice,
+)
+
+# -- opening a round -----------------------------------------------------------------------------
+
+
+def _set_default_size(banks: dict[str, BankFile]) -> None:
+    """A different bank brings its own default minimum group size."""
+    chosen = banks[st.session_state[ROUND_BANK_KEY]].bank
+    if chosen is not None:
+        st.session_state[ROUND_SIZE_KEY] = default_min_group_size(
+            chosen.min_group_size, settings().configured_min_group_size
+        )
+
+
+def _open_round(banks: dict[str, BankFile]) -> None:
+    try:
+        # Re-read the file: it may have changed since the page listed it.
+        bank = load_bank(banks[st.session_state[ROUND_BANK_KEY]].path)
+        rnd = store.open_round(
+            engine(),
+            st.session_state[ROUND_NAME_KEY],
+            parse_teams(st.session_state[ROUND_TEAMS_KEY]),
+            bank,
+            int(st.session_state[ROUND_SIZE_KEY]),
+        )
+    except AssessmentError as exc:
+        problems = "\n".join(f"- {problem}" for problem in exc.problems)
+        notify("error", f"The round was not opened.\n\n{problems}", slot="open")
+        return
+    st.session_state[ROUND_NAME_KEY] = ""
+    st.session_state[ROUND_TEAMS_KEY] = ""
+    notify("success", f"“{rnd.name}” is open: share its link below.", slot="opened")
+
+
+def _broken_banks(broken: list[BankFile]) -> None:
+    label = f"{len(broken)} bank file{'s' if len(broken) > 1 else ''} cannot be used"
+    with st.expander(label, icon=":material/error:"):
+        for bank_file in broken:
+            st.markdown(f"**{bank_file.path.name}**")
+            st.markdown("\n".join(f"- {problem}" for problem in bank_file.problems))
+
+
+def open_round_form() -> None:
+    """Bank first (it sets the default group size), then one form: nothing reruns while typing."""
+    found = discover_banks()
+    banks = {f.path.name: f for f in found if f.bank is not None}
+    broken = [f for f in found if f.bank is None]
+    if not banks:
+        st.error("No usable question bank in questions/: fix the files listed below.")
+        _broken_banks(broken)
+        return
+    if st.session_state.get(ROUND_BANK_KEY) not in banks:
+        st.session_state[ROUND_BANK_KEY] = next(iter(banks))
+        _set_default_size(banks)
+    st.selectbox(
+        "Question bank",
+        options=list(banks),
+        key=ROUND_BANK_KEY,
+        format_func=lambda name: banks[name].label,
+        on_change=_set_default_size,
+        args=(banks,),
+    )
+    if broken:
+        _broken_banks(broken)
+    with st.form("open_round_form", border=False, enter_to_submit=False):
+        st.text_input(
+            "Round name", key=ROUND_NAME_KEY, placeholder="e.g. Q3 check-in", max_chars=200
+        )
+        st.text_area(
+            "Teams",
+            key=ROUND_TEAMS_KEY,
+            placeholder="Platform\nPayments\nMobile app",
+            help="One team per line. Respondents pick their team from this list.",
+        )
+        st.number_input(
+            "Minimum group size",
+            key=ROUND_SIZE_KEY,
+            min_value=MIN_GROUP_SIZE_FLOOR,
+            max_value=100,
+            step=1,
+            help="Scores of a team or role with fewer respondents are never shown."
+            " Respondents are told this number.",
+        )
+        st.caption("The bank and the minimum group size are fixed once the round opens.")
+        st.form_submit_button(
+            "Open round",
+            key="open_round",
+            type="primary",
+            icon=":material/play_arrow:",
+            on_click=_open_round,
+            args=(banks,),
+        )
+    take_notice(slot="open")
+
+
+# -- the list of rounds --------------------------------------------------------------------------
+
+
+def _set_open(token: str, is_open: bool) -> None:
+    """Close or reopen a round, and say so next to its card."""
+    try:
+        change = store.reopen_round if is_open else store.close_round
+        rnd = change(engine(), token)
+    except AssessmentError as exc:
+        notify("error", "\n\n".join(exc.problems), slot=token)
+        return
+    done = "is open again." if is_open else "is closed: its link no longer accepts answers."
+    notify("success", f"“{rnd.name}” {done}", slot=token)
+
+
+def _counts_line(token: str) -> str:
+    counts = store.team_counts(engine(), token)
+    total = int(counts["n"].sum())
+    pairs = zip(counts["team"], counts["n"], strict=True)
+    teams = " · ".join(f"{team} **{n}**" for team, n in pairs)
+    return f"**{total} response{'' if total == 1 else 's'}** — {teams}"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _qr(link: str) -> bytes:
+    return qr_png(link)
+
+
+def _status_badge(rnd: store.Round) -> str:
+    if rnd.is_open:
+        return ":green-badge[:material/radio_button_checked: Open]"
+    return ":gray-badge[:material/lock: Closed]"
+
+
+def round_card(rnd: store.Round) -> None:
+    link = share_link(settings(), rnd.token)
+    with st.container(border=True, key=f"round_{rnd.token}"):
+        st.subheader(f"{rnd.name} {_status_badge(rnd)}", anchor=False)
+        opened = f"Opened {rnd.created_at:%d %b %Y}"
+        if rnd.closed_at is not None:
+            opened += f", closed {rnd.closed_at:%d %b %Y}"
+        st.caption(
+            f"{opened} · {rnd.bank.title} v{rnd.bank.version}"
+            f" · minimum group size {rnd.min_group_size}"
+        )
+        st.markdown(_counts_line(rnd.token))
+        st.code(link, language=None, wrap_lines=True)
+        with st.container(horizontal=True, gap="small"):
+            with st.popover("QR code", icon=":material/qr_code_2:"):
+                png = _qr(link)
+                st.image(png, caption=f"Link to “{rnd.name}”", width=240)
+                st.download_button(
+                    "Download PNG",
+                    data=png,
+                    file_name=f"role-radar-{rnd.token[:8]}.png",
+                    mime="image/png",
+                    key=f"qr_{rnd.token}",
+                    on_click="ignore",
+                )
+            if rnd.is_open:
+                st.button(
+                    "Close round",
+                    key=f"close_{rnd.token}",
+                    icon=":material/stop_circle:",
+                    on_click=_set_open,
+                    args=(rnd.token, False),
+                )
+            else:
+                st.button(
+                    "Reopen round",
+                    key=f"reopen_{rnd.token}",
+                    icon=":material/replay:",
+                    on_click=_set_open,
+                    args=(rnd.token, True),
+                )
+        take_notice(slot=rnd.token)
+
+
+require_leader()
+st.title("Rounds")
+st.caption("Open a survey round, share its link, and follow how many people have answered.")
+take_notice()
+rounds = store.list_rounds(engine())
+if not rounds:
+    offer_demo()
+with st.expander("Open a new round", expanded=not rounds, icon=":material/add_circle:"):
+    open_round_form()
+take_notice(slot="opened")
+if rounds:
+    st.subheader("Your rounds", anchor=False)
+    st.caption("Only counts are shown here: scores are on the Results page.")
+    for rnd in rounds:
+        round_card(rnd)
