@@ -15,17 +15,16 @@ from hypothesis import strategies as st
 
 from assessment.bank import Bank, bank_from_dict
 from assessment.interchange.read import read_responses
+from assessment.interchange.retro import retro_csv_bytes, retro_frame, write_retro
 from assessment.interchange.write import (
     export_filename,
     responses_csv_bytes,
-    retro_csv_bytes,
-    retro_frame,
     scores_csv_bytes,
     write_responses,
-    write_retro,
     write_scores,
 )
 from assessment.scoring import group_scores
+from assessment.scoring.findings import findings
 
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
 EVIL = ['=HYPERLINK("http://x.example","click")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR"]
@@ -90,7 +89,7 @@ def test_write_responses_never_exports_comments(tiny_bank: Bank) -> None:
 def test_write_to_an_open_handle_has_no_byte_order_mark(tiny_bank: Bank) -> None:
     buffer = io.StringIO()
     write_scores(group_scores(_responses(tiny_bank, ["A"] * 4), tiny_bank), buffer)
-    assert buffer.getvalue().startswith("dimension,lens,score,n,suppressed\r\n")
+    assert buffer.getvalue().startswith("dimension,lens,score,n,suppressed,reason\r\n")
 
 
 def test_write_scores_rounds_half_up_and_blanks_suppressed() -> None:
@@ -106,17 +105,21 @@ def test_write_scores_rounds_half_up_and_blanks_suppressed() -> None:
     )
     rows = _rows(scores_csv_bytes(tidy))
     assert rows == [
-        ["team", "dimension", "lens", "score", "n", "suppressed"],
-        ["A", "purpose", "product", "62.3", "7", "false"],
-        ["A", "purpose", "project", "12.3", "6", "false"],
-        ["B", "purpose", "product", "", "2", "true"],
+        ["team", "dimension", "lens", "score", "n", "suppressed", "reason"],
+        ["A", "purpose", "product", "62.3", "7", "false", ""],
+        ["A", "purpose", "project", "12.3", "6", "false", ""],
+        ["B", "purpose", "product", "", "", "true", "too_small"],  # no size for a hidden group
     ]
 
 
 def test_retro_pack_rows_columns_and_prompts(tiny_bank: Bank) -> None:
     frame = _responses(tiny_bank, ["A"] * 6 + ["B"] * 2 + ["C"] * 7 + ["D"] * 8, missing=False)
     tidy = group_scores(frame, tiny_bank, by=["team"], min_group_size=5)
-    rows = _rows(retro_csv_bytes(tidy, tiny_bank, by=["team"], min_group_size=5))
+    rows = _rows(
+        retro_csv_bytes(
+            tidy, findings(tidy, tiny_bank, ["team"]), tiny_bank, by=["team"], min_group_size=5
+        )
+    )
     header = rows[0]
     assert header == [
         "team", "dimension", "classification", "finding", "evidence", "product", "project",
@@ -143,22 +146,24 @@ def test_retro_pack_keeps_negative_balance_a_number(tiny_bank: Bank) -> None:
     frame[[i.id for i in tiny_bank.items if i.lens == "product"]] = 1.0
     frame[[i.id for i in tiny_bank.items if i.lens == "project" and not i.reverse]] = 5.0
     frame[[i.id for i in tiny_bank.items if i.lens == "project" and i.reverse]] = 1.0
-    retro = retro_frame(group_scores(frame, tiny_bank), tiny_bank)
+    tidy = group_scores(frame, tiny_bank)
+    retro = retro_frame(tidy, findings(tidy, tiny_bank), tiny_bank)
     assert retro.loc[0, "balance"] == "-100.0"
     assert retro.loc[0, "classification"] in {"delivery-led", "blurred"}
 
 
 def test_retro_pack_of_empty_scores_has_a_header(tiny_bank: Bank) -> None:
     empty = pd.DataFrame(columns=["team", "dimension", "lens", "score", "n", "suppressed"])
-    assert _rows(retro_csv_bytes(empty, tiny_bank, by=["team"]))[0][:3] == [
+    assert _rows(retro_csv_bytes(empty, [], tiny_bank, by=["team"]))[0][:3] == [
         "team", "dimension", "classification",
     ]  # fmt: skip
 
 
 def test_write_retro_to_path_equals_bytes(tiny_bank: Bank, tmp_path: Path) -> None:
     tidy = group_scores(_responses(tiny_bank, ["A"] * 5), tiny_bank)
-    write_retro(tidy, tiny_bank, tmp_path / "retro.csv")
-    assert (tmp_path / "retro.csv").read_bytes() == retro_csv_bytes(tidy, tiny_bank)
+    found = findings(tidy, tiny_bank)
+    write_retro(tidy, found, tiny_bank, tmp_path / "retro.csv")
+    assert (tmp_path / "retro.csv").read_bytes() == retro_csv_bytes(tidy, found, tiny_bank)
 
 
 @pytest.mark.parametrize("evil", EVIL, ids=repr)
@@ -174,7 +179,8 @@ def test_every_export_neutralises_formulas(tiny_bank: Bank, evil: str) -> None:
     for by in (["team"], ["role"], ["team", "role"]):
         tidy = group_scores(frame, tiny_bank, by=by, min_group_size=3)
         _assert_no_formula(scores_csv_bytes(tidy))
-        _assert_no_formula(retro_csv_bytes(tidy, tiny_bank, by=by, min_group_size=3))
+        found = findings(tidy, tiny_bank, by)
+        _assert_no_formula(retro_csv_bytes(tidy, found, tiny_bank, by=by, min_group_size=3))
 
 
 def test_retro_neutralises_bank_text_too(tiny_bank: Bank) -> None:
@@ -183,7 +189,8 @@ def test_retro_neutralises_bank_text_too(tiny_bank: Bank) -> None:
     data["dimensions"][0]["retro_prompts"][0] = "-What ends?"
     data["dimensions"][0]["retro_prompts"][1] = "@who decides?"
     bank = bank_from_dict(data)
-    retro = retro_csv_bytes(group_scores(_responses(bank, ["A"] * 5), bank), bank)
+    tidy = group_scores(_responses(bank, ["A"] * 5), bank)
+    retro = retro_csv_bytes(tidy, findings(tidy, bank), bank)
     _assert_no_formula(retro)
     assert _rows(retro)[1][0] == "'=cmd|' /C calc'!A0"
 

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessment.scoring.levels import level_counts, suppress
+from assessment.scoring.levels import level_counts
+from assessment.scoring.privacy import complementary as suppress
 
 MINIMUM = 3
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

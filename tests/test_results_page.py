@@ -190,7 +190,8 @@ def test_counts_show_hidden_wording_for_small_teams(suppression_round: store.Rou
     at = open_results()
     counts = next(f for f in tables(at) if list(f.columns) == ["Team", "Responses"])
     assert counts.set_index("Team")["Responses"].to_dict() == {
-        "Alpha": "5", "Delta": "5", "Beta": HIDDEN, "Gamma": HIDDEN,
+        "Alpha": "5", "Delta": "5", "Gamma": HIDDEN,
+        "Beta": "hidden so that a smaller group cannot be worked out",  # its true reason
     }  # fmt: skip
 
 

@@ -48,6 +48,8 @@ from assessment.results.view import (
 from assessment.store import Round
 
 HIDDEN = "fewer than 3 responses — hidden"
+PROTECTING = "hidden so that a smaller group cannot be worked out"
+MINIMUM = 3
 # Every respondent of a group answers alike, so a hidden group's value is easy to look for.
 SECRET = 1  # answer of the hidden team: it scores 0 (100 reversed), and its n is 2
 
@@ -113,10 +115,10 @@ def test_small_team_has_no_number_in_any_view_data(with_hidden_team, tiny_bank) 
     assert reliability_table(results, gamma) is None
     assert visible_comments(results, gamma) is None
     assert not [f for f in results.findings["team"] if f.group["team"] == "Gamma"]
-    assert set(score_table(rows, tiny_bank, HIDDEN).drop(columns="Dimension").stack()) == {HIDDEN}
+    assert set(score_table(rows, tiny_bank, MINIMUM).drop(columns="Dimension").stack()) == {HIDDEN}
     counts = count_table(results, "team").set_index("Team")["Responses"]
     assert counts["Gamma"] == HIDDEN
-    heat = heatmap_table(heatmap_rows(results), tiny_bank, HIDDEN).set_index("Team")
+    heat = heatmap_table(heatmap_rows(results), tiny_bank, MINIMUM).set_index("Team")
     assert set(heat.loc["Gamma"]) == {HIDDEN}
     assert "Gamma" in hidden_groups(results, Selection())
 
@@ -125,16 +127,25 @@ def test_complementary_suppression_hides_the_next_smallest_team(with_hidden_team
     """Org minus Alpha minus Beta would give Gamma: Beta (4) is hidden with it."""
     results = with_hidden_team
     counts = results.counts["team"].set_index("team")
-    assert counts["hidden"].to_dict() == {"Alpha": False, "Beta": True, "Gamma": True}
+    # Delta, a round team with no responses yet, is listed and hidden as too small.
+    assert counts["hidden"].to_dict() == {
+        "Alpha": False,
+        "Beta": True,
+        "Gamma": True,
+        "Delta": True,
+    }
+    assert counts["reason"].to_dict() == {
+        "Alpha": "", "Beta": "protects_another", "Gamma": "too_small", "Delta": "too_small"
+    }  # fmt: skip
     assert counts.loc["Beta", "responses"] != counts.loc["Beta", "responses"]  # NaN
     assert radar_rows(results, Selection("Beta"))["clarity"].isna().all()
     assert radar_rows(results, Selection("Alpha"))["clarity"].notna().all()
     assert hidden_groups(results, Selection()) == ["Beta", "Gamma", "Delta"]
     assert count_table(results, "team")["Responses"].tolist() == [
         "9",
+        PROTECTING,  # Beta has 4, enough on its own: the page says why it is hidden
         HIDDEN,
-        HIDDEN,
-        "no responses yet",
+        HIDDEN,  # Delta has none: the same words as a small team, so its first answer is not news
     ]
 
 
@@ -225,7 +236,7 @@ def test_overlay_role_vs_role_within_a_team_uses_team_by_role_suppression(
     within = dict(compare_roles(with_hidden_team, ["engineering", "product"], team="Alpha"))
     assert within["Engineering"]["product"].tolist() == [75.0, 75.0]
     assert within["Product manager / owner"]["product"].isna().all()
-    table = compare_table(list(across.items()), tiny_bank, "product", HIDDEN)
+    table = compare_table(list(across.items()), tiny_bank, "product", MINIMUM)
     assert table["Product manager / owner"].tolist() == [HIDDEN, HIDDEN]
     assert table["Engineering"].tolist() == ["60.0", "60.0"]  # (8 x 75 + 2 x 0) / 10
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from assessment.vocabulary import round_half_up
+from assessment.vocabulary import LENS_TITLES, HiddenReason, hidden_text, round_half_up
 
 __all__ = [
     "LENS_NAMES",
@@ -63,7 +63,7 @@ SYMBOLS: tuple[str, ...] = (
     "star",
     "triangle-down",
 )
-LENS_NAMES: dict[str, str] = {"product": "Product", "project": "Project", "clarity": "Clarity"}
+LENS_NAMES = LENS_TITLES
 LENS_STYLE: dict[str, dict[str, str]] = {
     lens: {"color": OKABE_ITO[i], "dash": DASHES[i], "symbol": SYMBOLS[i]}
     for i, lens in enumerate(LENS_NAMES)
@@ -89,12 +89,26 @@ def plotly_config(filename: str = "role-radar") -> dict[str, Any]:
 
 
 def hidden_reason(min_group_size: int) -> str:
-    return f"fewer than {min_group_size} responses"
+    """What 'hidden' means, for alt text: both reasons a value can be hidden for."""
+    return (
+        f"fewer than {min_group_size} responses, or kept hidden so that a smaller group"
+        " cannot be worked out"
+    )
 
 
-def hidden_note(min_group_size: int) -> str:
-    """The one wording for a suppressed value, so every chart says the same thing."""
-    return f"{hidden_reason(min_group_size)} — hidden"
+def hidden_note(min_group_size: int, reason: object = "") -> str:
+    """The wording of one suppressed value (`vocabulary.hidden_text`), too small by default."""
+    return hidden_text(str(reason) if reason else HiddenReason.TOO_SMALL, min_group_size)
+
+
+def hidden_reasons(rows: pd.DataFrame, lens: str) -> list[str]:
+    """Each row's reason for hiding `lens` ('' when the rows carry none: too small)."""
+    column = f"reason_{lens}"
+    return (
+        [str(r) if isinstance(r, str) else "" for r in rows[column]]
+        if column in rows
+        else [""] * len(rows)
+    )
 
 
 def esc(text: object) -> str:

@@ -21,6 +21,7 @@ from assessment.charts.base import (
     fmt,
     hidden_note,
     hidden_reason,
+    hidden_reasons,
     is_hidden,
     listing,
     none_where,
@@ -42,8 +43,8 @@ def _group_label(value: object, group_col: str, bank: Bank) -> str:
 
 def _grid(
     rows: pd.DataFrame, bank: Bank, row_col: str, minimum: int
-) -> tuple[list[object], np.ndarray, np.ndarray, np.ndarray]:
-    """(row keys, blur values, clarity n, hidden) as row x dimension arrays in bank order."""
+) -> tuple[list[object], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(row keys, blur, clarity n, hidden, hidden wording) as row x dimension arrays."""
     require_columns(rows, [row_col, "dimension", "blur_index", "n_clarity"], "dimension rows")
     keys = list(pd.unique(rows[row_col]))
     indexed = rows.set_index([row_col, "dimension"])
@@ -55,7 +56,8 @@ def _grid(
     blur = indexed["blur_index"].to_numpy(dtype=float, na_value=np.nan).reshape(shape)
     n = indexed["n_clarity"].to_numpy(dtype=float, na_value=np.nan).reshape(shape)
     hidden = np.vectorize(lambda v, k: is_hidden(v, k, minimum), otypes=[bool])(blur, n)
-    return keys, blur, n, hidden
+    notes = np.array([hidden_note(minimum, r) for r in hidden_reasons(indexed, "clarity")])
+    return keys, blur, n, hidden, notes.reshape(shape)
 
 
 def blur_heatmap(
@@ -82,8 +84,7 @@ def blur_heatmap(
     the hidden wording without its n.
     """
     check_min_group_size(min_group_size)
-    note = hidden_note(min_group_size)
-    keys, blur, n, hidden = _grid(dimension_rows, bank, group_col, min_group_size)
+    keys, blur, n, hidden, notes = _grid(dimension_rows, bank, group_col, min_group_size)
     names = [bank.dimension(d).name for d in bank.dimension_ids]
     groups = [_group_label(k, group_col, bank) for k in keys]
     z = [none_where(blur[i], hidden[i]) for i in range(len(keys))]
@@ -93,9 +94,9 @@ def blur_heatmap(
             f"{esc(g)} · {esc(d)}: {note}"
             if v is None
             else f"{esc(g)} · {esc(d)}: blur index {fmt(v)} (n = {int(k)})"
-            for d, v, k in zip(names, row, n_row, strict=True)
+            for d, v, k, note in zip(names, row, n_row, note_row, strict=True)
         ]
-        for g, row, n_row in zip(groups, z, n, strict=True)
+        for g, row, n_row, note_row in zip(groups, z, n, notes, strict=True)
     ]
     fig = go.Figure(
         go.Heatmap(
@@ -186,7 +187,7 @@ def trend(
     """
     check_min_group_size(min_group_size)
     note = hidden_note(min_group_size)
-    keys, blur, n, hidden = _grid(tidy_by_round, bank, "round", min_group_size)
+    keys, blur, n, hidden, _notes = _grid(tidy_by_round, bank, "round", min_group_size)
     rounds = [esc(k) for k in keys]
     names = [bank.dimension(d).name for d in bank.dimension_ids]
     fig = go.Figure()

@@ -39,6 +39,7 @@ from assessment.charts.base import (
     fmt,
     hidden_note,
     hidden_reason,
+    hidden_reasons,
     is_hidden,
     listing,
     none_where,
@@ -89,13 +90,16 @@ class _Series:
             [is_hidden(v, k, minimum) for v, k in zip(raw, self.n, strict=True)], dtype=bool
         )
         self.values = none_where(raw, self.hidden)
+        self.notes = [hidden_note(minimum, r) for r in hidden_reasons(indexed, value)]
 
-    def hover(self, name: str, note: str) -> list[str]:
+    def hover(self, name: str) -> list[str]:
         return [
             f"{esc(label)} · {esc(name)}: {note}"
             if value is None
             else f"{esc(label)} · {esc(name)}: {fmt(value)} (n = {int(k)})"
-            for label, value, k in zip(self.labels, self.values, self.n, strict=True)
+            for label, value, k, note in zip(
+                self.labels, self.values, self.n, self.notes, strict=True
+            )
         ]
 
     def summary(self) -> str:
@@ -110,7 +114,7 @@ def _closed(values: Sequence[object]) -> list[object]:
     return [*values, values[0]] if values else []
 
 
-def _polar_trace(series: _Series, name: str, look: dict[str, str], note: str) -> go.Scatterpolar:
+def _polar_trace(series: _Series, name: str, look: dict[str, str]) -> go.Scatterpolar:
     everything_hidden = bool(series.hidden.all())
     return go.Scatterpolar(
         r=_closed(series.values),
@@ -120,28 +124,35 @@ def _polar_trace(series: _Series, name: str, look: dict[str, str], note: str) ->
         connectgaps=False,
         line={"color": look["color"], "dash": look["dash"], "width": 2.5},
         marker={"symbol": look["symbol"], "size": 8, "color": look["color"]},
-        hovertext=_closed(series.hover(name, note)),
+        hovertext=_closed(series.hover(name)),
         hovertemplate=HOVER,
     )
 
 
-def _hidden_rim(series: _Series, hidden_names: list[list[str]], minimum: int) -> go.Scatterpolar:
+def _hidden_rim(
+    series: _Series, hidden: list[list[tuple[str, str]]], minimum: int
+) -> go.Scatterpolar:
     """Grey markers on the rim of spokes where a series is hidden, so the gap can be hovered.
 
     A hidden point has no position of its own; the rim (r = 100, the axis
     edge) keeps the marker off the data and away from the centre where all
     spokes meet. Its hover names what is hidden, never a value.
     """
-    where = [i for i, names in enumerate(hidden_names) if names]
-    note = hidden_note(minimum)
+    where = [i for i, names in enumerate(hidden) if names]
+    too_small = all(note == hidden_note(minimum) for i in where for _, note in hidden[i])
     return go.Scatterpolar(
         r=[100] * len(where),
         theta=[series.spokes[i] for i in where],
-        name=f"Hidden: fewer than {minimum}",
+        name=f"Hidden: fewer than {minimum}" if too_small else "Hidden",
         mode="markers",
         marker={"symbol": "circle-x-open", "size": 12, "color": HIDDEN_COLOR},
         hovertext=[
-            f"{esc(series.labels[i])} · {esc(listing(hidden_names[i]))}: {note}" for i in where
+            f"{esc(series.labels[i])} · "
+            + "; ".join(
+                f"{esc(listing([n for n, w in hidden[i] if w == note]))}: {note}"
+                for note in dict.fromkeys(w for _, w in hidden[i])
+            )
+            for i in where
         ],
         hovertemplate=HOVER,
         cliponaxis=False,
@@ -151,18 +162,19 @@ def _hidden_rim(series: _Series, hidden_names: list[list[str]], minimum: int) ->
 def _polar_figure(
     series: list[tuple[str, _Series]], looks: list[dict[str, str]], minimum: int
 ) -> go.Figure:
-    note = hidden_note(minimum)
-    traces = [
-        _polar_trace(s, name, look, note) for (name, s), look in zip(series, looks, strict=True)
-    ]
+    traces = [_polar_trace(s, name, look) for (name, s), look in zip(series, looks, strict=True)]
     fig = go.Figure(traces)
     first = series[0][1]
-    hidden_names = [[name for name, s in series if s.hidden[i]] for i in range(len(first.labels))]
-    if any(hidden_names):
-        fig.add_trace(_hidden_rim(first, hidden_names, minimum))
+    hidden = [
+        [(name, s.notes[i]) for name, s in series if s.hidden[i]] for i in range(len(first.labels))
+    ]
+    if any(hidden):
+        fig.add_trace(_hidden_rim(first, hidden, minimum))
     if all(s.hidden.all() for _, s in series):
+        notes = {note for _, s in series for note in s.notes}
+        why = next(iter(notes)) if len(notes) == 1 else hidden_reason(minimum)
         fig.add_annotation(
-            text=f"All scores hidden:<br>{hidden_reason(minimum)}",
+            text=f"All scores hidden:<br>{why}",
             x=0.5,
             y=0.5,
             xref="paper",

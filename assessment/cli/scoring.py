@@ -14,7 +14,7 @@ from assessment.errors import AssessmentError
 from assessment.interchange import read_responses, write_scores
 from assessment.policy import min_group_size_problem
 from assessment.scoring.findings import findings
-from assessment.scoring.scores import group_scores
+from assessment.scoring.levels import published_scores
 
 __all__ = ["register"]
 
@@ -47,7 +47,9 @@ def _scores(args: argparse.Namespace) -> tuple[Bank, pd.DataFrame]:
         raise AssessmentError(
             f"{args.responses}: --by column '{col}' is not in the file" for col in missing
         )
-    return bank, group_scores(responses, bank, by=args.by, min_group_size=args.min_group_size)
+    minimum = bank.min_group_size if args.min_group_size is None else args.min_group_size
+    # The same published table as the results page and the scores CSV of a round.
+    return bank, published_scores(responses, bank, args.by, minimum)
 
 
 def _score(args: argparse.Namespace) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import TextIO
@@ -25,30 +24,29 @@ import pandas as pd
 
 from assessment.bank import Bank
 from assessment.interchange.read import FORMULA_TRIGGERS, METADATA_COLUMNS
-from assessment.scoring.findings import findings
-from assessment.scoring.scores import SCORE_COLUMNS, dimension_table
-from assessment.vocabulary import round_half_up
+from assessment.scoring.scores import SCORE_COLUMNS
+from assessment.vocabulary import HiddenReason, round_half_up
 
 __all__ = [
     "EXPORT_KINDS",
     "FORMULA_TRIGGERS",
+    "emit",
     "export_filename",
     "neutralise",
+    "one_decimal",
     "responses_csv_bytes",
     "responses_table",
-    "retro_csv_bytes",
-    "retro_frame",
     "scores_csv_bytes",
     "scores_table",
+    "to_bytes",
+    "whole",
     "write_responses",
-    "write_retro",
     "write_scores",
 ]
 
 EXPORT_KINDS = ("responses", "scores", "retro")
 LINE_END = "\r\n"
 Target = str | Path | TextIO
-LENS_COLUMNS = ("product", "project", "clarity", "blur_index", "balance")
 
 
 def neutralise(text: pd.Series) -> pd.Series:
@@ -63,19 +61,19 @@ def neutralise(text: pd.Series) -> pd.Series:
     return text.mask(text.str.startswith(FORMULA_TRIGGERS) | looks_guarded, "'" + text)
 
 
-def _one_decimal(values: pd.Series) -> pd.Series:
+def one_decimal(values: pd.Series) -> pd.Series:
     """Numbers with one decimal, rounded half up; empty where missing."""
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     rounded = pd.Series(round_half_up(numbers.to_numpy()), index=values.index)
     return rounded.map("{:.1f}".format).where(numbers.notna(), "").astype(str)
 
 
-def _whole(values: pd.Series) -> pd.Series:
+def whole(values: pd.Series) -> pd.Series:
     numbers = pd.to_numeric(values, errors="coerce").astype(float)
     return numbers.map("{:.0f}".format).where(numbers.notna(), "").astype(str)
 
 
-def _emit(frame: pd.DataFrame, target: Target) -> None:
+def emit(frame: pd.DataFrame, target: Target) -> None:
     """Write an all-text frame; a path gets a BOM, an open handle its own encoding."""
     frame = frame.set_axis(neutralise(pd.Series(frame.columns, dtype=str)).tolist(), axis=1)
     text = frame.to_csv(index=False, lineterminator=LINE_END)
@@ -85,9 +83,9 @@ def _emit(frame: pd.DataFrame, target: Target) -> None:
         target.write(text)
 
 
-def _bytes(frame: pd.DataFrame) -> bytes:
+def to_bytes(frame: pd.DataFrame) -> bytes:
     buffer = io.StringIO()
-    _emit(frame, buffer)
+    emit(frame, buffer)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -110,117 +108,46 @@ def responses_table(frame: pd.DataFrame, bank: Bank) -> pd.DataFrame:
         else:
             out[col] = neutralise(frame[col])
     for item in bank.item_ids:
-        out[item] = _whole(frame[item]) if item in frame else ""
+        out[item] = whole(frame[item]) if item in frame else ""
     return out.reset_index(drop=True)
 
 
 def write_responses(frame: pd.DataFrame, bank: Bank, target: Target) -> None:
     """Write responses in the wide format: integers, empty for don't know or skipped."""
-    _emit(responses_table(frame, bank), target)
+    emit(responses_table(frame, bank), target)
 
 
 def responses_csv_bytes(frame: pd.DataFrame, bank: Bank) -> bytes:
-    return _bytes(responses_table(frame, bank))
+    return to_bytes(responses_table(frame, bank))
 
 
 def scores_table(tidy: pd.DataFrame) -> pd.DataFrame:
-    """Tidy scores as text: score to one decimal (empty when suppressed), suppressed true/false."""
+    """Tidy scores as text: score to one decimal, n, suppressed true/false, the hidden reason.
+
+    A suppressed row keeps its place with an empty score and an empty n, so
+    the gap is visible and the group's size is not.
+    """
     by = [col for col in tidy.columns if col not in SCORE_COLUMNS]
     out = pd.DataFrame({col: neutralise(tidy[col]) for col in [*by, "dimension", "lens"]})
     suppressed = tidy["suppressed"].astype(bool)
-    out["score"] = _one_decimal(tidy["score"].where(~suppressed))
-    out["n"] = _whole(tidy["n"])
+    out["score"] = one_decimal(tidy["score"].where(~suppressed))
+    out["n"] = whole(tidy["n"].where(~suppressed))  # a hidden group's size is hidden too
     out["suppressed"] = np.where(suppressed, "true", "false")
+    out["reason"] = (
+        tidy["reason"].fillna("").astype(str).where(suppressed, "")
+        if "reason" in tidy
+        else np.where(suppressed, str(HiddenReason.TOO_SMALL), "")
+    )
     return out.reset_index(drop=True)
 
 
 def write_scores(tidy: pd.DataFrame, target: Target) -> None:
     """Write `scoring.group_scores` output in the tidy format (docs/architecture.md, "Files")."""
-    _emit(scores_table(tidy), target)
+    emit(scores_table(tidy), target)
 
 
 def scores_csv_bytes(tidy: pd.DataFrame) -> bytes:
-    return _bytes(scores_table(tidy))
-
-
-def retro_frame(
-    tidy: pd.DataFrame, bank: Bank, by: Sequence[str] = (), min_group_size: int | None = None
-) -> pd.DataFrame:
-    """The retrospective pack as text, one row per group x dimension.
-
-    Columns: ``<by>, dimension, classification, finding, evidence, product,
-    project, clarity, blur_index, balance, n, prompt_1 .. prompt_k``. One
-    prompt per column, not several joined by line breaks: pasting a row range
-    into a retro board (Miro, FigJam, Mural) makes one sticky per cell, and
-    text tools that split pasted CSV on newlines keep one line per dimension.
-    A fully suppressed group says "fewer than N responses — hidden" and shows
-    no number; a partly suppressed one shows only its visible scores.
-    """
-    by = list(by)
-    prompts = max(len(d.retro_prompts) for d in bank.dimensions)
-    columns = [*by, "dimension", "classification", "finding", "evidence", *LENS_COLUMNS, "n"]
-    columns += [f"prompt_{i}" for i in range(1, prompts + 1)]
-    if tidy.empty:
-        return pd.DataFrame(columns=columns, dtype=str)
-    minimum = min_group_size or bank.min_group_size
-    table = dimension_table(tidy, by)
-    verdicts = {(*(f.group[col] for col in by), f.dimension): f for f in findings(tidy, bank, by)}
-    hidden = f"fewer than {minimum} responses — hidden"
-    rows = []
-    for record in table.to_dict("records"):
-        key = (*(str(record[col]) for col in by), record["dimension"])
-        finding = verdicts.get(key)
-        lens_hidden = [pd.isna(record[lens]) for lens in ("product", "project", "clarity")]
-        row: dict[str, object] = {col: record[col] for col in by}
-        row["dimension"] = bank.dimension(record["dimension"]).name
-        if finding is not None:
-            row.update(
-                classification=finding.classification,
-                finding=finding.headline,
-                evidence=finding.evidence,
-            )
-        elif all(lens_hidden):
-            row.update(classification="hidden", finding=hidden, evidence="")
-        else:
-            row.update(
-                classification="",
-                finding=f"Some scores are hidden ({hidden}); too few to classify.",
-                evidence="",
-            )
-        for col in LENS_COLUMNS:
-            row[col] = record[col]
-        counts = [record[f"n_{lens}"] for lens in ("product", "project", "clarity")]
-        row["n"] = np.nan if all(lens_hidden) else max(counts)
-        for i, prompt in enumerate(bank.dimension(record["dimension"]).retro_prompts, 1):
-            row[f"prompt_{i}"] = prompt
-        rows.append(row)
-    frame = pd.DataFrame(rows, columns=columns)
-    for col in frame.columns:
-        if col in LENS_COLUMNS:
-            frame[col] = _one_decimal(frame[col])
-        elif col == "n":
-            frame[col] = _whole(frame[col])
-        else:
-            frame[col] = neutralise(frame[col])
-    return frame
-
-
-def write_retro(
-    tidy: pd.DataFrame,
-    bank: Bank,
-    target: Target,
-    *,
-    by: Sequence[str] = (),
-    min_group_size: int | None = None,
-) -> None:
-    """Write the retrospective pack (see `retro_frame`)."""
-    _emit(retro_frame(tidy, bank, by, min_group_size), target)
-
-
-def retro_csv_bytes(
-    tidy: pd.DataFrame, bank: Bank, *, by: Sequence[str] = (), min_group_size: int | None = None
-) -> bytes:
-    return _bytes(retro_frame(tidy, bank, by, min_group_size))
+    return to_bytes(scores_table(tidy))
 
 
 def _slug(text: str) -> str:

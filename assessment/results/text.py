@@ -17,7 +17,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from assessment.bank import LENSES, Bank
+from assessment.bank import Bank
 from assessment.results.view import (
     RoundResults,
     Selection,
@@ -26,10 +26,17 @@ from assessment.results.view import (
     team_findings,
 )
 from assessment.scoring.findings import Finding
-from assessment.vocabulary import round_half_up
+from assessment.vocabulary import (
+    CLASSIFICATIONS,
+    LENS_TITLES,
+    LENSES,
+    HiddenReason,
+    hidden_text,
+    number,
+    plural,
+)
 
 __all__ = [
-    "SEVERITY",
     "DimensionFindings",
     "Headline",
     "compare_table",
@@ -48,9 +55,6 @@ __all__ = [
     "visible_comments",
 ]
 
-SEVERITY = ("blurred", "under-managed", "delivery-led", "plan-light", "distinct")
-"""Classifications from most to least in need of a conversation: the reading order."""
-LENS_TITLES = {"product": "Product", "project": "Project", "clarity": "Clarity"}
 NAMED_GROUPS = 4
 
 
@@ -76,8 +80,8 @@ class DimensionFindings:
 
     @property
     def worst(self) -> str | None:
-        ranks = [SEVERITY.index(f.classification) for f in self.findings]
-        return SEVERITY[min(ranks)] if ranks else None
+        ranks = [CLASSIFICATIONS.index(f.classification) for f in self.findings]
+        return CLASSIFICATIONS[min(ranks)] if ranks else None
 
     @property
     def problems(self) -> list[Finding]:
@@ -108,11 +112,6 @@ def distinct_note(found: Sequence[Finding], bank: Bank) -> str:
         parts.append(where + value)
     text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
     return f"Distinct in {text}."
-
-
-def number(value: float) -> str:
-    """One decimal, rounded half up, as in the exports."""
-    return f"{float(round_half_up(np.array([value]))[0]):.1f}"
 
 
 def group_label(group: dict[str, str], bank: Bank) -> str:
@@ -149,7 +148,7 @@ def headlines(results: RoundResults, selection: Selection) -> list[Headline]:
                      f.classification, 1)
             for f in selection_findings(results, selection)
         ]  # fmt: skip
-    return sorted(lines, key=lambda h: (SEVERITY.index(h.classification), -h.groups))
+    return sorted(lines, key=lambda h: (CLASSIFICATIONS.index(h.classification), -h.groups))
 
 
 def _across_teams(found: list[Finding], bank: Bank) -> list[Headline]:
@@ -171,7 +170,7 @@ def _across_teams(found: list[Finding], bank: Bank) -> list[Headline]:
             continue
         problems = sorted(
             (label for label in counts if label != "distinct"),
-            key=lambda label: (SEVERITY.index(label), -counts[label]),
+            key=lambda label: (CLASSIFICATIONS.index(label), -counts[label]),
         )
         parts = []
         for i, label in enumerate(problems):
@@ -207,7 +206,7 @@ def dimension_findings(found: Sequence[Finding], bank: Bank) -> list[DimensionFi
     for dimension in bank.dimension_ids:
         here = sorted(
             (f for f in found if f.dimension == dimension),
-            key=lambda f: (len(f.group), SEVERITY.index(f.classification)),
+            key=lambda f: (len(f.group), CLASSIFICATIONS.index(f.classification)),
         )
         info = bank.dimension(dimension)
         out.append(
@@ -215,47 +214,73 @@ def dimension_findings(found: Sequence[Finding], bank: Bank) -> list[DimensionFi
                               list(info.retro_prompts))
         )  # fmt: skip
     present = [d for d in out if d.findings]
-    present.sort(key=lambda d: SEVERITY.index(d.worst or "distinct"))
+    present.sort(key=lambda d: CLASSIFICATIONS.index(d.worst or "distinct"))
     return present
 
 
-def _cell(value: float, note: str) -> str:
-    return note if pd.isna(value) else number(value)
+def _cell(value: float, reason: object, minimum: int) -> str:
+    if not pd.isna(value):
+        return number(value)
+    return hidden_text(str(reason) if reason else HiddenReason.TOO_SMALL, minimum)
 
 
-def score_table(rows: pd.DataFrame, bank: Bank, note: str) -> pd.DataFrame:
+def _reasons(rows: pd.DataFrame, lens: str) -> pd.Series:
+    """Why each row's `lens` is hidden; rows from before reasons existed count as too small."""
+    column = f"reason_{lens}"
+    return rows[column] if column in rows else pd.Series("", index=rows.index)
+
+
+def score_table(rows: pd.DataFrame, bank: Bank, minimum: int) -> pd.DataFrame:
     """The radar's numbers as text: one row per dimension, hidden values in words."""
     indexed = rows.set_index("dimension").reindex(bank.dimension_ids)
     table = pd.DataFrame({"Dimension": [bank.dimension(d).name for d in bank.dimension_ids]})
     for lens in LENSES:
-        table[LENS_TITLES[lens]] = [_cell(v, note) for v in indexed[lens]]
-    table["Blur index"] = [_cell(v, note) for v in indexed["blur_index"]]
+        why = _reasons(indexed, lens)
+        table[LENS_TITLES[lens]] = [
+            _cell(v, r, minimum) for v, r in zip(indexed[lens], why, strict=True)
+        ]
+    blur_why = _reasons(indexed, "clarity")
+    table["Blur index"] = [
+        _cell(v, r, minimum) for v, r in zip(indexed["blur_index"], blur_why, strict=True)
+    ]
     n = indexed[[f"n_{lens}" for lens in LENSES]].max(axis=1, skipna=True)
-    table["Respondents"] = [note if pd.isna(k) else str(int(k)) for k in n]
+    first_why = _reasons(indexed, LENSES[0])
+    table["Respondents"] = [
+        _cell(np.nan, r, minimum) if pd.isna(k) else str(int(k))
+        for k, r in zip(n, first_why, strict=True)
+    ]
     return table
 
 
 def compare_table(
-    groups: Sequence[tuple[str, pd.DataFrame]], bank: Bank, lens: str, note: str
+    groups: Sequence[tuple[str, pd.DataFrame]], bank: Bank, lens: str, minimum: int
 ) -> pd.DataFrame:
     """An overlay's numbers as text: dimensions down, one column per compared group."""
     table = pd.DataFrame({"Dimension": [bank.dimension(d).name for d in bank.dimension_ids]})
     for label, rows in groups:
         indexed = rows.set_index("dimension").reindex(bank.dimension_ids)
-        table[label] = [_cell(v, note) for v in indexed[lens]]
+        why = _reasons(indexed, lens)
+        table[label] = [_cell(v, r, minimum) for v, r in zip(indexed[lens], why, strict=True)]
     return table
 
 
-def heatmap_table(rows: pd.DataFrame, bank: Bank, note: str) -> pd.DataFrame:
+def heatmap_table(rows: pd.DataFrame, bank: Bank, minimum: int) -> pd.DataFrame:
     """The heatmap's numbers as text: teams down, dimensions across, blur index in cells."""
+    if "reason_clarity" not in rows:
+        rows = rows.assign(reason_clarity="")
     wide = rows.pivot_table(
         index="team", columns="dimension", values="blur_index", sort=False, dropna=False,
         aggfunc="first",
-    )  # fmt: skip
-    wide = wide.reindex(columns=bank.dimension_ids)
+    ).reindex(columns=bank.dimension_ids)  # fmt: skip
+    why = rows.pivot_table(
+        index="team", columns="dimension", values="reason_clarity", sort=False, dropna=False,
+        aggfunc="first",
+    ).reindex(index=wide.index, columns=bank.dimension_ids)  # fmt: skip
     table = pd.DataFrame({"Team": list(wide.index)})
     for dimension in bank.dimension_ids:
-        table[bank.dimension(dimension).name] = [_cell(v, note) for v in wide[dimension]]
+        table[bank.dimension(dimension).name] = [
+            _cell(v, r, minimum) for v, r in zip(wide[dimension], why[dimension], strict=True)
+        ]
     return table
 
 
@@ -267,9 +292,9 @@ def count_table(results: RoundResults, level: str) -> pd.DataFrame:
     cells = []
     for key in keys:
         if key not in counts.index:
-            cells.append("no responses yet")
-        elif counts.at[key, "hidden"]:
             cells.append(results.hidden_note)
+        elif counts.at[key, "hidden"]:
+            cells.append(hidden_text(counts.at[key, "reason"], results.min_group_size))
         else:
             cells.append(str(int(counts.at[key, "responses"])))
     labels = list(keys) if level == "team" else [results.bank.role_name(k) for k in keys]
@@ -319,10 +344,15 @@ def visible_comments(results: RoundResults, selection: Selection) -> list[str] |
     return [str(c) for c in comments["comment"]]
 
 
-def round_label(name: str, created_at: datetime, responses: int, is_open: bool) -> str:
-    """How a round reads in the picker, short enough for a phone: name, month, size, state."""
+def round_label(name: str, created_at: datetime, responses: int | None, is_open: bool) -> str:
+    """How a round reads in the picker, short enough for a phone: name, month, size, state.
+
+    `responses` is the published total (`privacy.shown_total`): None while the
+    round is under its minimum, so a picker never counts a few people exactly.
+    """
     state = "" if is_open else ", closed"
-    return f"{name} ({created_at:%b %Y}, {responses} responses{state})"
+    size = "too few responses yet" if responses is None else plural(responses, "response")
+    return f"{name} ({created_at:%b %Y}, {size}{state})"
 
 
 def summary_line(results: RoundResults, selection: Selection) -> str:
@@ -330,7 +360,9 @@ def summary_line(results: RoundResults, selection: Selection) -> str:
     teams = len(results.teams)
     hidden = len(hidden_groups(results, selection)) if selection.team is None else 0
     shown = f"{teams - hidden} of {teams} teams shown" if hidden else f"{teams} teams"
-    return (
-        f"{results.responses} responses · {shown} · groups under {results.min_group_size}"
-        " responses are hidden"
-    )
+    total = results.shown_responses
+    responses = (
+        plural(total, "response") if total is not None
+        else f"fewer than {results.min_group_size} responses"
+    )  # fmt: skip
+    return f"{responses} · {shown} · groups under {results.min_group_size} responses are hidden"

@@ -40,7 +40,7 @@ from assessment.scoring.levels import (
 )
 from assessment.scoring.reliability import reliability
 from assessment.scoring.scores import dimension_table
-from assessment.vocabulary import LENSES
+from assessment.vocabulary import LENSES, HiddenReason, hidden_text
 
 __all__ = [
     "LEVELS",
@@ -116,7 +116,24 @@ class RoundResults:
 
     @property
     def hidden_note(self) -> str:
-        return f"fewer than {self.min_group_size} responses — hidden"
+        """The wording of a value hidden because its group is too small."""
+        return hidden_text(HiddenReason.TOO_SMALL, self.min_group_size)
+
+    def group_reason(self, selection: Selection) -> str:
+        """Why the selected group is hidden ('' when it is shown), from the privacy decision."""
+        rows = _rows_for(self.counts[selection.level], selection.key)
+        return str(rows["reason"].iloc[0]) if len(rows) else str(HiddenReason.TOO_SMALL)
+
+    def hidden_group_note(self, selection: Selection) -> str:
+        """'fewer than 5 responses — hidden' or 'hidden so that ...', for the selected group."""
+        return hidden_text(self.group_reason(selection) or HiddenReason.TOO_SMALL,
+                           self.min_group_size)  # fmt: skip
+
+    @property
+    def shown_responses(self) -> int | None:
+        """The round's number of responses, or None while the whole round is too small."""
+        org = self.counts["org"]
+        return None if bool(org["hidden"].iloc[0]) else int(org["responses"].iloc[0])
 
 
 def build_results(
@@ -146,15 +163,15 @@ def build_results(
     once per data change (the page caches the result).
     """
     frame = responses.assign(team=responses["team"].astype(str), role=responses["role"].astype(str))
-    scores = level_scores(frame, bank, min_group_size)
+    scores = level_scores(frame, bank, min_group_size, teams)
     tidy, dims, found, alpha = {}, {}, {}, {}
     for level, by in LEVELS.items():
         scored = scores[level]
-        found[level] = findings(_zero_hidden_n(scored), bank, by)
+        found[level] = findings(scored, bank, by)
         tidy[level] = scored.assign(n=scored["n"].where(~scored["suppressed"]))
         dims[level] = _dimension_rows(scored, by)
         alpha[level] = reliability(frame, bank, by)
-    counts = level_counts(frame, min_group_size)
+    counts = level_counts(frame, min_group_size, teams)
     answers = answer_counts(frame, bank)
     seen_roles = set(frame["role"].unique())
     roles = [r.id for r in bank.roles if r.id in seen_roles] + sorted(
@@ -179,11 +196,6 @@ def build_results(
         reliability=alpha,
         comments=comments.sort_values("comment", kind="stable").reset_index(drop=True),
     )
-
-
-def _zero_hidden_n(tidy: pd.DataFrame) -> pd.DataFrame:
-    """Findings quote n as the largest visible lens n: a hidden lens must not lend its n."""
-    return tidy.assign(n=tidy["n"].where(~tidy["suppressed"], 0))
 
 
 def _dimension_rows(tidy: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
@@ -221,6 +233,8 @@ def _empty_dimension_rows(bank: Bank) -> pd.DataFrame:
         frame[column] = np.nan
     frame["blur_index"] = np.nan
     frame["balance"] = np.nan
+    for lens in LENSES:
+        frame[f"reason_{lens}"] = str(HiddenReason.TOO_SMALL)
     return frame
 
 

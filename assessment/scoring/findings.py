@@ -12,25 +12,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, cast
+from typing import cast
 
 import pandas as pd
 
 from assessment.bank import Bank, FindingRules
 from assessment.scoring.scores import dimension_table
-from assessment.vocabulary import round_half_up
+from assessment.vocabulary import LENSES, Classification, number, round_half_up
 
-__all__ = ["CLASSIFICATIONS", "Classification", "Finding", "classify", "findings"]
-
-Classification = Literal["blurred", "under-managed", "delivery-led", "plan-light", "distinct"]
-
-CLASSIFICATIONS: dict[str, str] = {
-    "blurred": "Blurred: it is unclear who owns the what/why and who owns the how/when.",
-    "under-managed": "Under-managed: neither the product nor the project side is practised much.",
-    "delivery-led": "Delivery-led: project practice is strong, product practice lags behind it.",
-    "plan-light": "Plan-light: product practice is strong, project practice lags behind it.",
-    "distinct": "Distinct: both roles are practised and kept apart.",
-}
+__all__ = ["Finding", "classify", "findings"]
 
 
 @dataclass(frozen=True)
@@ -80,11 +70,11 @@ def classify(
 
 
 def _fmt(value: float | None) -> str:
-    return "hidden" if _missing(value) else f"{float(round_half_up(value)):.1f}"  # type: ignore[arg-type]
+    return "hidden" if _missing(value) else number(value)  # type: ignore[arg-type]
 
 
 def _evidence(row: pd.Series) -> str:
-    n = int(max(row["n_product"], row["n_project"], row["n_clarity"]))
+    n = int(max(row[f"n_{lens}"] for lens in LENSES))
     return (
         f"Product {_fmt(row['product'])}, project {_fmt(row['project'])}, "
         f"clarity {_fmt(row['clarity'])} (blur index {_fmt(row['blur_index'])}), "
@@ -120,6 +110,9 @@ def findings(tidy: pd.DataFrame, bank: Bank, by: Sequence[str] = ()) -> list[Fin
     group would leak what the suppression hides.
     """
     by = list(by)
+    if "suppressed" in tidy:
+        # A hidden lens must not lend its n to the evidence of the visible ones.
+        tidy = tidy.assign(n=tidy["n"].where(~tidy["suppressed"].astype(bool), 0))
     table = dimension_table(tidy, by)
     result: list[Finding] = []
     for row in table.to_dict("records"):

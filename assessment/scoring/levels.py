@@ -1,15 +1,9 @@
-"""Scores and counts at the four levels of the results page, suppressed consistently.
+"""A round's published tables at every level, all cut by one privacy decision.
 
-`scoring.group_scores` protects hidden groups *within* one table. The results
-page shows four tables of one round at once (organisation, teams, roles,
-team x role), so it must also stop one table from undoing another: a team
-hidden in the team table must not come back as the sum of its visible team x
-role cells. Hence the extra rule here: a team x role cell is hidden wherever
-its team or its role is hidden, and complementary suppression then runs again
-over the cells, starting from that wider set.
-
-Counts get the same treatment, at the round's minimum (for showing a number
-at all) and at `COMMENT_MIN_GROUP_SIZE` (for showing free-text comments).
+The results page shows four tables of one round at once (organisation,
+teams, roles, team x role) and the exports offer the same four; they all
+come from here, with every hidden cell decided by `scoring.privacy`, so a
+file and a page can never disagree about what is shown.
 """
 
 from __future__ import annotations
@@ -21,135 +15,94 @@ import pandas as pd
 
 from assessment.bank import Bank
 from assessment.policy import COMMENT_MIN_GROUP_SIZE
-from assessment.scoring.scores import complementary, group_scores
+from assessment.scoring.privacy import LEVELS, decide_cells, decide_groups, group_sizes
+from assessment.scoring.scores import SCORE_COLUMNS, group_scores
 
 __all__ = [
     "DONT_KNOW",
     "LEVELS",
     "answer_counts",
     "level_counts",
+    "level_of",
     "level_scores",
-    "suppress",
+    "published_scores",
 ]
 
 DONT_KNOW = 0
 """The `answer` value that counts "don't know" and skipped answers in answer tables."""
 
-LEVELS: dict[str, tuple[str, ...]] = {
-    "org": (),
-    "team": ("team",),
-    "role": ("role",),
-    "team_role": ("team", "role"),
-}
 
+def level_scores(
+    frame: pd.DataFrame, bank: Bank, minimum: int, teams: Sequence[str] = ()
+) -> dict[str, pd.DataFrame]:
+    """Tidy scores at every level, suppressed by the round's one privacy decision.
 
-def suppress(
-    n: np.ndarray, codes: np.ndarray, minimum: int, hidden: np.ndarray | None = None
-) -> np.ndarray:
-    """Complementary suppression (groups x scales), starting from `hidden` when given.
-
-    The rule of `scoring.group_scores`: within every set of groups that adds
-    up to a larger total (one `codes` column varying, the others fixed), the
-    hidden groups hold at least `minimum` respondents or are all of them.
+    Each table is `group_scores` output (``<by>, dimension, lens, score, n,
+    suppressed, reason``), scored unsuppressed and then cut by
+    `privacy.decide_groups` and `privacy.decide_cells`: suppressing each
+    table on its own would let one table undo another. ``n`` is the true
+    count, for deciding and testing; surfaces publish it only where the row
+    is not suppressed.
     """
-    return complementary(n, codes, minimum, hidden)
-
-
-def _inherit(cells: pd.DataFrame, parent: pd.DataFrame, col: str, keys: list[str]) -> np.ndarray:
-    """For each cell: is its `col` group (team or role) hidden in the parent table?"""
-    on = [col, *keys]
-    merged = cells[on].merge(parent[[*on, "hidden"]], how="left", on=on)
-    return merged["hidden"].fillna(True).to_numpy(dtype=bool)
-
-
-def _nested(
-    cells: pd.DataFrame, teams: pd.DataFrame, roles: pd.DataFrame, keys: list[str], minimum: int
-) -> np.ndarray:
-    """Hidden flags for team x role `cells`: own rule, plus their team's and role's."""
-    start = (
-        cells["hidden"].to_numpy(dtype=bool)
-        | _inherit(cells, teams, "team", keys)
-        | _inherit(cells, roles, "role", keys)
-    )
-    group, _ = pd.MultiIndex.from_frame(cells[["team", "role"]]).factorize()
-    scale, _ = (
-        pd.MultiIndex.from_frame(cells[keys]).factorize()
-        if keys
-        else (np.zeros(len(cells), dtype=np.int64), None)
-    )
-    shape = (int(group.max()) + 1 if len(cells) else 0, int(scale.max()) + 1 if len(cells) else 0)
-    n = np.zeros(shape)
-    hidden = np.ones(shape, dtype=bool)  # a group x scale without a row has no one to show
-    n[group, scale] = cells["n"].to_numpy(dtype=float)
-    hidden[group, scale] = start
-    codes = np.zeros((shape[0], 2), dtype=np.int64)
-    first = pd.Series(np.arange(len(cells))).groupby(group).first().to_numpy()
-    codes[:, 0] = pd.factorize(cells["team"].to_numpy()[first])[0]
-    codes[:, 1] = pd.factorize(cells["role"].to_numpy()[first])[0]
-    return suppress(n, codes, minimum, hidden)[group, scale]
-
-
-def level_scores(frame: pd.DataFrame, bank: Bank, minimum: int) -> dict[str, pd.DataFrame]:
-    """`group_scores` at every level; team x role also hidden wherever its team or role is.
-
-    The team x role cells are scored unsuppressed (minimum 1) and suppressed
-    here in one pass from the wider starting set; suppressing twice would hide
-    cells the final pattern does not need hidden.
-    """
-    out = {
-        level: group_scores(frame, bank, by, min_group_size=minimum)
-        for level, by in LEVELS.items()
-        if level != "team_role"
+    groups = decide_groups(group_sizes(frame), minimum, teams)
+    tables = {
+        level: group_scores(frame, bank, by, min_group_size=1) for level, by in LEVELS.items()
     }
-    cells = group_scores(frame, bank, LEVELS["team_role"], min_group_size=1)
-    parents = {k: out[k].rename(columns={"suppressed": "hidden"}) for k in ("team", "role")}
-    hidden = _nested(
-        cells.assign(hidden=cells["n"] < minimum), parents["team"], parents["role"],
-        ["dimension", "lens"], minimum,
-    )  # fmt: skip
-    out["team_role"] = cells.assign(score=cells["score"].where(~hidden), suppressed=hidden)
-    return out
+    return decide_cells(tables, groups, minimum)
 
 
-def _sizes(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    if not by:
-        return pd.DataFrame({"n": [len(frame)]})
-    return frame.groupby(list(by), sort=True, observed=True).size().rename("n").reset_index()
+def level_of(by: Sequence[str]) -> str | None:
+    """The level whose tables group by exactly `by` (in any order), or None for other columns."""
+    wanted = sorted(by)
+    return next((level for level, cols in LEVELS.items() if sorted(cols) == wanted), None)
 
 
-def _hidden_counts(sizes: dict[str, pd.DataFrame], minimum: int) -> dict[str, np.ndarray]:
-    flags = {}
-    for level, by in LEVELS.items():
-        if level == "team_role":
-            continue
-        n = sizes[level]["n"].to_numpy(dtype=float)[:, None]
-        codes = np.column_stack(
-            [pd.factorize(sizes[level][col])[0] for col in by]
-        ) if by else np.zeros((len(n), 0), dtype=np.int64)  # fmt: skip
-        flags[level] = suppress(n, codes, minimum).ravel()
-    parents = {k: sizes[k].assign(hidden=flags[k]) for k in ("team", "role")}
-    cells = sizes["team_role"].assign(hidden=sizes["team_role"]["n"] < minimum)
-    flags["team_role"] = _nested(cells, parents["team"], parents["role"], [], minimum)
-    return flags
+def published_scores(
+    frame: pd.DataFrame,
+    bank: Bank,
+    by: Sequence[str],
+    minimum: int,
+    teams: Sequence[str] = (),
+) -> pd.DataFrame:
+    """The scores table a page, file or command may publish for the grouping `by`.
 
-
-def level_counts(frame: pd.DataFrame, minimum: int) -> dict[str, pd.DataFrame]:
-    """Responses per group at every level: ``<by>, responses, hidden, comments_visible``.
-
-    `responses` is NaN where hidden; `comments_visible` applies the same rule
-    at ``max(COMMENT_MIN_GROUP_SIZE, minimum)``.
+    Columns ``<by>, dimension, lens, score, n, suppressed, reason``; ``score``
+    and ``n`` are empty (NaN) wherever suppressed, so no surface can print a
+    hidden group's size. Grouped by team and/or role, the table is the
+    round's own (`level_scores`), identical to what the results page shows;
+    grouped by any other column of a file (``assessment score --by round``) it
+    is that one table, suppressed within itself.
     """
-    sizes = {level: _sizes(frame, by) for level, by in LEVELS.items()}
-    hidden = _hidden_counts(sizes, minimum)
-    quiet = _hidden_counts(sizes, max(COMMENT_MIN_GROUP_SIZE, minimum))
+    by = list(by)
+    level = level_of(by)
+    if level is None:
+        table = group_scores(frame, bank, by, min_group_size=minimum)
+    else:
+        table = level_scores(frame, bank, minimum, teams)[level]
+        table = table.sort_values(by, kind="stable") if by else table  # scales keep bank order
+        table = table[[*by, *SCORE_COLUMNS]].reset_index(drop=True)
+    return table.assign(n=table["n"].where(~table["suppressed"]))
+
+
+def level_counts(
+    frame: pd.DataFrame, minimum: int, teams: Sequence[str] = ()
+) -> dict[str, pd.DataFrame]:
+    """Responses per group at every level: ``<by>, responses, hidden, reason, comments_visible``.
+
+    `responses` is NaN where hidden; `comments_visible` applies the same
+    decision at ``max(COMMENT_MIN_GROUP_SIZE, minimum)``.
+    """
+    sizes = group_sizes(frame)
+    shown = decide_groups(sizes, minimum, teams)
+    quiet = decide_groups(sizes, max(COMMENT_MIN_GROUP_SIZE, minimum), teams)
     return {
-        level: sizes[level]
+        level: shown[level]
         .assign(
-            responses=sizes[level]["n"].where(~hidden[level]).astype(float),
-            hidden=hidden[level],
-            comments_visible=~quiet[level],
+            responses=shown[level]["n"].where(shown[level]["shown"]).astype(float),
+            hidden=~shown[level]["shown"],
+            comments_visible=quiet[level]["shown"].to_numpy(),
         )
-        .drop(columns="n")
+        .drop(columns=["n", "shown"])
         for level in LEVELS
     }
 

@@ -14,18 +14,18 @@ import numpy as np
 import pandas as pd
 
 from assessment.bank import Bank
+from assessment.scoring.privacy import complementary, reasons
 from assessment.vocabulary import LENSES
 
 __all__ = [
     "SCORE_COLUMNS",
-    "complementary",
     "dimension_table",
     "group_scores",
     "item_scores",
     "respondent_scores",
 ]
 
-SCORE_COLUMNS = ["dimension", "lens", "score", "n", "suppressed"]
+SCORE_COLUMNS = ["dimension", "lens", "score", "n", "suppressed", "reason"]
 
 
 def item_scores(responses: pd.DataFrame, bank: Bank) -> np.ndarray:
@@ -119,7 +119,7 @@ def group_scores(
     by: Sequence[str] = (),
     min_group_size: int | None = None,
 ) -> pd.DataFrame:
-    """Group scores in the tidy format: ``<by>, dimension, lens, score, n, suppressed``.
+    """Group scores in the tidy format: ``<by>, dimension, lens, score, n, suppressed, reason``.
 
     Parameters
     ----------
@@ -174,71 +174,17 @@ def group_scores(
     tidy["score"] = score.ravel()
     tidy["n"] = n.ravel()
     tidy["suppressed"] = hidden.ravel()
+    tidy["reason"] = reasons(hidden, n, minimum).ravel()
     return tidy[[*by, *SCORE_COLUMNS]]
-
-
-def complementary(
-    n: np.ndarray, codes: np.ndarray, minimum: int, hidden: np.ndarray | None = None
-) -> np.ndarray:
-    """Which scores to hide (groups x scales): small groups, plus enough others to protect them.
-
-    Within every set of groups that adds up to a larger total (the groups of
-    one `by` column with the other columns fixed, per scale), the hidden
-    groups together must hold at least `minimum` respondents, or be all of
-    them; otherwise the smallest visible groups are hidden too. With several
-    `by` columns the rule is applied along each until nothing changes.
-
-    Parameters
-    ----------
-    n : respondents per group x scale.
-    codes : groups x by-columns integer codes of each group's labels.
-    minimum : the minimum group size.
-    hidden : cells already hidden for another reason (another table on the same
-        screen), to protect as well.
-    """
-    hidden = n < minimum if hidden is None else hidden | (n < minimum)
-    for _ in range(2 * codes.shape[1] + 2):
-        before = hidden.copy()
-        for col in range(codes.shape[1]):
-            others = np.delete(codes, col, axis=1)
-            partition = (
-                np.unique(others, axis=0, return_inverse=True)[1].ravel()
-                if others.shape[1]
-                else np.zeros(len(codes), dtype=np.int64)
-            )
-            hidden = _protect(n, hidden, partition, minimum)
-        if np.array_equal(hidden, before):
-            break
-    return hidden
-
-
-def _protect(n: np.ndarray, hidden: np.ndarray, partition: np.ndarray, minimum: int) -> np.ndarray:
-    """Hide the smallest visible group of each exposed partition until none is exposed."""
-    hidden = hidden.copy()
-    if not len(partition):
-        return hidden
-    parts = int(partition.max()) + 1
-    # A tiny per-group offset breaks ties between equal n deterministically (first group wins).
-    key_base = n + np.arange(len(n))[:, None] / (len(n) + 1)
-    while True:
-        hidden_n = np.zeros((parts, n.shape[1]))
-        np.add.at(hidden_n, partition, np.where(hidden, n, 0))
-        exposed = (hidden_n > 0) & (hidden_n < minimum)
-        candidate = ~hidden & exposed[partition]
-        if not candidate.any():
-            return hidden
-        key = np.where(candidate, key_base, np.inf)
-        best = np.full((parts, n.shape[1]), np.inf)
-        np.minimum.at(best, partition, key)
-        hidden |= candidate & (key == best[partition])
 
 
 def dimension_table(tidy: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """One row per group x dimension with the three lens scores side by side.
 
     Returns columns ``<by>, dimension, product, project, clarity, n_product,
-    n_project, n_clarity, blur_index, balance``; a suppressed lens is NaN, and
-    so is any figure derived from it.
+    n_project, n_clarity, blur_index, balance`` and, when `tidy` has a
+    ``reason`` column, ``reason_<lens>`` (why that lens is hidden, '' where
+    shown); a suppressed lens is NaN, and so is any figure derived from it.
 
     Notes
     -----
@@ -258,6 +204,14 @@ def dimension_table(tidy: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
         out[lens] = wide["score"][lens].astype(float) if lens in wide["score"] else np.nan
     for lens in LENSES:
         out[f"n_{lens}"] = wide["n"][lens].fillna(0).astype(int) if lens in wide["n"] else 0
+    if "reason" in tidy:
+        why = tidy.pivot_table(
+            index=[*by, "dimension"], columns="lens", values="reason", sort=False,
+            dropna=False, aggfunc="first",
+        )  # fmt: skip
+        for lens in LENSES:
+            column = why[lens] if lens in why else pd.Series("", index=out.index)
+            out[f"reason_{lens}"] = column.reindex(out.index).fillna("").astype(str)
     out["blur_index"] = 100.0 - out["clarity"]
     out["balance"] = out["product"] - out["project"]
     return out.reset_index()

@@ -15,15 +15,15 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from assessment.errors import InputError
+from assessment.interchange.retro import retro_csv_bytes
 from assessment.interchange.write import (
     EXPORT_KINDS,
     export_filename,
     responses_csv_bytes,
-    retro_csv_bytes,
     scores_csv_bytes,
 )
-from assessment.scoring import SCORE_COLUMNS, group_scores
-from assessment.scoring.levels import level_scores
+from assessment.scoring.findings import findings
+from assessment.scoring.levels import published_scores
 from assessment.store import Round, get_round, responses_frame
 
 __all__ = ["GROUPINGS", "GROUP_COLUMNS", "Export", "export_name", "round_export", "round_scores"]
@@ -47,23 +47,14 @@ class Export:
 
 
 def round_scores(rnd: Round, responses: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
-    """Tidy scores of a round's responses with the round's minimum group size."""
+    """The round's published scores (`levels.published_scores`): what its results page shows."""
     by = list(by)
     unknown = [col for col in by if col not in GROUP_COLUMNS]
     if unknown:
         raise InputError(
             f"cannot group by {', '.join(repr(c) for c in unknown)}; use team and/or role"
         )
-    if by and responses.empty:
-        # Nothing to group: an empty table in the tidy shape, so the file still has its header.
-        return pd.DataFrame(columns=[*by, *SCORE_COLUMNS])
-    if sorted(by) == ["role", "team"]:
-        # The results page's cells: hidden wherever their team or role is hidden, so that
-        # this file and a by-team or by-role file cannot be subtracted from each other.
-        cells = level_scores(responses, rnd.bank, rnd.min_group_size)["team_role"]
-        ordered = cells.sort_values(by, kind="stable")  # stable: scales stay in bank order
-        return ordered[[*by, *SCORE_COLUMNS]].reset_index(drop=True)
-    return group_scores(responses, rnd.bank, by=by, min_group_size=rnd.min_group_size)
+    return published_scores(responses, rnd.bank, by, rnd.min_group_size, rnd.teams)
 
 
 def export_name(rnd: Round, kind: str, by: Sequence[str] = (), day: date | None = None) -> str:
@@ -92,6 +83,7 @@ def round_export(
         data = scores_csv_bytes(tidy)
         rows = len(tidy)
     else:
-        data = retro_csv_bytes(tidy, rnd.bank, by=by, min_group_size=rnd.min_group_size)
+        found = findings(tidy, rnd.bank, by)
+        data = retro_csv_bytes(tidy, found, rnd.bank, by=by, min_group_size=rnd.min_group_size)
         rows = len(tidy) // 3
     return Export(export_name(rnd, kind, by, day), data, rows)

@@ -42,3 +42,16 @@ def engine() -> sa.Engine:
     db = make_engine(settings().database_url)
     init_db(db)
     return db
+
+
+_MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$:"
+
+
+def md_text(text: object) -> str:
+    """User-supplied text (a team name, a cell) for st.markdown: shown as typed, never as markup.
+
+    Every character Markdown or Streamlit's directives (``:red[...]``, ``:material/...:``)
+    could read is backslash-escaped, so a team called ``![x](http://host/pixel)`` shows as
+    those characters instead of making the browser fetch an image.
+    """
+    return "".join("\\" + char if char in _MARKDOWN_SPECIALS else char for char in str(text))

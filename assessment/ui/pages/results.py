@@ -47,10 +47,11 @@ from assessment.results.view import (
     selection_findings,
     team_findings,
 )
-from assessment.scoring.findings import CLASSIFICATIONS
+from assessment.scoring.privacy import shown_total
 from assessment.ui.common import engine
 from assessment.ui.leader import offer_demo, require_leader, take_notice
 from assessment.ui.results_cache import round_results
+from assessment.vocabulary import CLASSIFICATIONS, LENS_TITLES, classification_meaning
 
 ICONS = {
     "blurred": ":material/blur_on:",
@@ -72,7 +73,7 @@ OVERLAYS = {
     "roles": "Role vs role",
     "rounds": "This round vs earlier",
 }
-LENS_OPTIONS = {"clarity": "Clarity", "product": "Product", "project": "Project"}
+LENS_OPTIONS = {lens: LENS_TITLES[lens] for lens in ("clarity", "product", "project")}
 
 
 def badge(classification: str) -> str:
@@ -104,7 +105,10 @@ def pick_round() -> tuple[store.Round, dict[str, int], list[store.Round]] | None
         tokens,
         index=tokens.index(default),
         format_func=lambda t: round_label(
-            by_token[t].name, by_token[t].created_at, counts[t], by_token[t].is_open
+            by_token[t].name,
+            by_token[t].created_at,
+            shown_total(counts[t], by_token[t].min_group_size),
+            by_token[t].is_open,
         ),
         key="results_round",
         on_change=reset_filters,
@@ -120,15 +124,24 @@ def reset_filters() -> None:
 
 def pick_selection(results: RoundResults) -> Selection:
     team_col, role_col = st.columns(2)
+    # Hidden groups stay choosable (the page then says why they are hidden) but say so here.
+    hidden_teams = set(hidden_groups(results, Selection()))
+    hidden_roles = set(results.counts["role"].loc[results.counts["role"]["hidden"], "role"])
+
+    def team_label(team: str | None) -> str:
+        return "All teams" if team is None else team + (" (hidden)" * (team in hidden_teams))
+
+    def role_label(role: str | None) -> str:
+        if role is None:
+            return "All roles"
+        return results.bank.role_name(role) + (" (hidden)" * (role in hidden_roles))
+
     team = team_col.selectbox(
-        "Team", [None, *results.teams], format_func=lambda t: t or "All teams",
-        key="results_team",
-    )  # fmt: skip
+        "Team", [None, *results.teams], format_func=team_label, key="results_team"
+    )
     role = role_col.selectbox(
-        "Role", [None, *results.roles],
-        format_func=lambda r: "All roles" if r is None else results.bank.role_name(r),
-        key="results_role",
-    )  # fmt: skip
+        "Role", [None, *results.roles], format_func=role_label, key="results_role"
+    )
     return Selection(team, role)
 
 
@@ -157,11 +170,11 @@ def radar_section(
         "Show", list(OVERLAYS), format_func=lambda k: OVERLAYS[k], default="lenses",
         required=True, key="results_overlay",
     ) or "lenses"  # fmt: skip
-    bank, note, minimum = results.bank, results.hidden_note, results.min_group_size
+    bank, minimum = results.bank, results.min_group_size
     if overlay == "lenses":
         rows = radar_rows(results, selection)
         fig = charts.radar(rows, bank, min_group_size=minimum, title=selection.label(bank))
-        show_chart(fig, "radar", score_table(rows, bank, note), "radar")
+        show_chart(fig, "radar", score_table(rows, bank, minimum), "radar")
         return
     lens = st.segmented_control(
         "Lens", list(LENS_OPTIONS), format_func=lambda k: LENS_OPTIONS[k], default="clarity",
@@ -173,7 +186,7 @@ def radar_section(
     groups, subject = picked
     title = f"{LENS_OPTIONS[lens]} · {subject}"
     fig = charts.radar_compare(groups, bank, lens=lens, min_group_size=minimum, title=title)
-    show_chart(fig, "radar_compare", compare_table(groups, bank, lens, note), "comparison")
+    show_chart(fig, "radar_compare", compare_table(groups, bank, lens, minimum), "comparison")
 
 
 def overlay_groups(
@@ -222,7 +235,7 @@ def heatmap_section(results: RoundResults, selection: Selection) -> None:
     fig = charts.blur_heatmap(
         rows, results.bank, group_col="team", min_group_size=results.min_group_size, title=title
     )
-    show_chart(fig, "heatmap", heatmap_table(rows, results.bank, results.hidden_note), "heatmap")
+    show_chart(fig, "heatmap", heatmap_table(rows, results.bank, results.min_group_size), "heatmap")
 
 
 def findings_section(results: RoundResults, selection: Selection) -> None:
@@ -231,12 +244,10 @@ def findings_section(results: RoundResults, selection: Selection) -> None:
     if selection.team is None:
         found += team_findings(results, selection)
     if not found:
-        st.info(f"{selection.label(results.bank)}: {results.hidden_note}.")
+        st.info(f"{selection.label(results.bank)}: {results.hidden_group_note(selection)}.")
         return
     with st.expander("What the verdicts mean", icon=":material/help:"):
-        st.markdown(
-            "\n".join(f"- {badge(k)} {v.split(': ', 1)[1]}" for k, v in CLASSIFICATIONS.items())
-        )
+        st.markdown("\n".join(f"- {badge(k)} {classification_meaning(k)}" for k in CLASSIFICATIONS))
     for block in dimension_findings(found, results.bank):
         worst = block.worst or "distinct"
         with st.container(border=True, key=f"finding_{block.dimension}"):
@@ -263,7 +274,7 @@ def items_section(results: RoundResults, selection: Selection) -> None:
     )  # fmt: skip
     answers = answers_frame(results, selection, dimension)
     if answers is None:
-        st.info(f"{selection.label(bank)}: {results.hidden_note}.")
+        st.info(f"{selection.label(bank)}: {results.hidden_group_note(selection)}.")
         return
     fig = charts.item_distribution(
         answers, bank, min_group_size=results.min_group_size, dimensions=[dimension],
@@ -326,7 +337,10 @@ except AssessmentError as exc:
     st.stop()
 selection = pick_selection(results)
 if not group_visible(results, selection):
-    st.warning(f"{selection.label(results.bank)}: {results.hidden_note}.", icon=":material/lock:")
+    st.warning(
+        f"{selection.label(results.bank)}: {results.hidden_group_note(selection)}.",
+        icon=":material/lock:",
+    )
     st.stop()
 at_a_glance(results, selection)
 heatmap_section(results, selection)

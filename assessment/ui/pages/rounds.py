@@ -8,6 +8,7 @@ from assessment import store
 from assessment.bank import load_bank
 from assessment.errors import AssessmentError
 from assessment.policy import MIN_GROUP_SIZE_FLOOR, default_min_group_size
+from assessment.service.participation import participation
 from assessment.service.setup import (
     BankFile,
     discover_banks,
@@ -15,7 +16,7 @@ from assessment.service.setup import (
     qr_png,
 )
 from assessment.settings import share_link
-from assessment.ui.common import engine, settings
+from assessment.ui.common import engine, md_text, settings
 from assessment.ui.leader import (
     ROUND_BANK_KEY,
     ROUND_NAME_KEY,
@@ -136,11 +137,10 @@ def _set_open(token: str, is_open: bool) -> None:
 
 
 def _counts_line(token: str) -> str:
-    counts = store.team_counts(engine(), token)
-    total = int(counts["n"].sum())
-    pairs = zip(counts["team"], counts["n"], strict=True)
-    teams = " · ".join(f"{team} **{n}**" for team, n in pairs)
-    return f"**{total} response{'' if total == 1 else 's'}** — {teams}"
+    """Participation as the privacy decision allows: exact counts only for shown teams."""
+    seen = participation(engine(), token)
+    teams = " · ".join(f"{md_text(team)} **{count}**" for team, count in seen.team_texts())
+    return f"**{seen.total_text()}** — {teams}"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

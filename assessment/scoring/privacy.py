@@ -1,0 +1,278 @@
+"""The privacy decision: which groups and which scores of a round may be shown, and why not.
+
+Every surface that shows or exports a number -- the results page (tables,
+charts, hovers, findings, headline, filters), the Rounds page's participation
+counts, the scores CSV, the retro pack, `assessment score` and `findings` --
+takes its decision from the two functions here, so no page can show what a
+file hides, and every hidden value is labelled with its true reason
+(`vocabulary.HiddenReason`):
+
+* `decide_groups` works on group sizes alone (responses per team x role) and
+  decides, at every level a leader can look at (organisation, team, role,
+  team x role), whether a group is shown at all;
+* `decide_cells` then decides each score of a shown group: a scale that fewer
+  than the minimum answered is hidden too, and so is whatever would let it be
+  worked out.
+
+The rules (docs/architecture.md, "Privacy"):
+
+1. *Too small*: a group (or a score) with fewer respondents than the round's
+   minimum is hidden.
+2. *Protects another*: within every set of groups that add up to a larger
+   total (one grouping column varying, the others fixed), the hidden groups
+   together hold at least the minimum, or are all of them; otherwise the
+   smallest visible group is hidden too, until that holds.
+3. *Linked tables*: a team x role cell is hidden wherever its team or its role
+   is hidden, so the cells cannot add up to a hidden team, and rule 2 then runs
+   again over the cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from assessment.vocabulary import HiddenReason
+
+__all__ = [
+    "LEVELS",
+    "complementary",
+    "decide_cells",
+    "decide_groups",
+    "group_sizes",
+    "reasons",
+    "shown_total",
+]
+
+LEVELS: dict[str, tuple[str, ...]] = {
+    "org": (),
+    "team": ("team",),
+    "role": ("role",),
+    "team_role": ("team", "role"),
+}
+"""The tables a round publishes, by the columns that group them."""
+
+TOO_SMALL, PROTECTS = str(HiddenReason.TOO_SMALL), str(HiddenReason.PROTECTS_ANOTHER)
+
+
+def complementary(
+    n: np.ndarray, codes: np.ndarray, minimum: int, hidden: np.ndarray | None = None
+) -> np.ndarray:
+    """Which cells to hide (groups x columns): small ones, plus enough others to protect them.
+
+    Parameters
+    ----------
+    n : respondents per group x column (a column is a scale, or the count itself).
+    codes : groups x grouping-columns integer codes of each group's labels.
+    minimum : the round's minimum group size.
+    hidden : cells already hidden for another reason, to protect as well.
+
+    Within every set of groups that adds up to a larger total (one grouping
+    column varying, the others fixed, per column of `n`), the hidden groups
+    together must hold at least `minimum` respondents, or be all of them;
+    otherwise the smallest visible groups are hidden too. With several
+    grouping columns the rule runs along each until nothing changes.
+
+    Examples
+    --------
+    Teams of 6, 5 and 2 at minimum 3: the 2 is hidden, and the 5 with it, so
+    that the total minus the 6 does not give the 2 away.
+    """
+    hidden = n < minimum if hidden is None else hidden | (n < minimum)
+    for _ in range(2 * codes.shape[1] + 2):
+        before = hidden.copy()
+        for col in range(codes.shape[1]):
+            others = np.delete(codes, col, axis=1)
+            partition = (
+                np.unique(others, axis=0, return_inverse=True)[1].ravel()
+                if others.shape[1]
+                else np.zeros(len(codes), dtype=np.int64)
+            )
+            hidden = _protect(n, hidden, partition, minimum)
+        if np.array_equal(hidden, before):
+            break
+    return hidden
+
+
+def _protect(n: np.ndarray, hidden: np.ndarray, partition: np.ndarray, minimum: int) -> np.ndarray:
+    """Hide the smallest visible group of each exposed partition until none is exposed."""
+    hidden = hidden.copy()
+    if not len(partition):
+        return hidden
+    parts = int(partition.max()) + 1
+    # A tiny per-group offset breaks ties between equal n deterministically (first group wins).
+    key_base = n + np.arange(len(n))[:, None] / (len(n) + 1)
+    while True:
+        hidden_n = np.zeros((parts, n.shape[1]))
+        np.add.at(hidden_n, partition, np.where(hidden, n, 0))
+        exposed = (hidden_n > 0) & (hidden_n < minimum)
+        candidate = ~hidden & exposed[partition]
+        if not candidate.any():
+            return hidden
+        key = np.where(candidate, key_base, np.inf)
+        best = np.full((parts, n.shape[1]), np.inf)
+        np.minimum.at(best, partition, key)
+        hidden |= candidate & (key == best[partition])
+
+
+def reasons(hidden: np.ndarray, n: np.ndarray, minimum: int) -> np.ndarray:
+    """The true reason of each hidden cell ('' where shown): too small, else protecting another."""
+    out = np.where(hidden, PROTECTS, "").astype(object)
+    out[hidden & (n < minimum)] = TOO_SMALL
+    return out
+
+
+def shown_total(responses: int, minimum: int) -> int | None:
+    """A round's total number of responses as it may be published: None below the minimum.
+
+    The organisation is the one group nothing else can protect, so rule 1
+    alone decides it; `decide_groups` gives the same answer for its org row.
+    """
+    return responses if responses >= minimum else None
+
+
+def group_sizes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Responses per team x role of a wide responses frame: ``team, role, n``."""
+    if frame.empty:
+        return pd.DataFrame({"team": [], "role": [], "n": []}).astype(
+            {"team": "str", "role": "str", "n": "int64"}
+        )
+    keys = [frame["team"].astype(str), frame["role"].astype(str)]
+    return frame.groupby(keys, sort=True).size().rename("n").reset_index()
+
+
+def _codes(table: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
+    if not by:
+        return np.zeros((len(table), 0), dtype=np.int64)
+    return np.column_stack([pd.factorize(table[col])[0] for col in by])
+
+
+def _level_sizes(sizes: pd.DataFrame, by: Sequence[str], teams: Sequence[str]) -> pd.DataFrame:
+    if not by:
+        return pd.DataFrame({"n": [int(sizes["n"].sum())]})
+    table = sizes.groupby(list(by), sort=True)["n"].sum().reset_index()
+    if list(by) == ["team"] and teams:
+        # The round's teams appear even without responses: in the round's order, then the rest.
+        known = pd.DataFrame({"team": list(dict.fromkeys(teams))})
+        table = known.merge(table, how="outer", on="team", sort=False).fillna({"n": 0})
+        order = {team: i for i, team in enumerate(known["team"])}
+        rank = table["team"].map(order).fillna(len(order))
+        table = table.assign(_rank=rank).sort_values(["_rank", "team"], kind="stable")
+        table = table.drop(columns="_rank").reset_index(drop=True)
+    return table.astype({"n": "int64"})
+
+
+def decide_groups(
+    sizes: pd.DataFrame, minimum: int, teams: Sequence[str] = ()
+) -> dict[str, pd.DataFrame]:
+    """Which groups of a round may be shown at each level, from their sizes alone.
+
+    Parameters
+    ----------
+    sizes : responses per team x role (`group_sizes`, or the store's
+        `response_counts`): columns ``team, role, n``.
+    minimum : the round's minimum group size.
+    teams : the round's teams, listed at the team level even with no response.
+
+    Returns
+    -------
+    ``{level: DataFrame}`` for every level of `LEVELS`, with the level's
+    columns, then ``n`` (the true size: for deciding only, never to publish
+    where hidden), ``shown`` and ``reason`` ('' where shown).
+    """
+    sizes = sizes.astype({"team": "str", "role": "str"})
+    out: dict[str, pd.DataFrame] = {}
+    for level in ("org", "team", "role"):
+        by = LEVELS[level]
+        table = _level_sizes(sizes, by, teams)
+        n = table["n"].to_numpy(dtype=float)[:, None]
+        hidden = complementary(n, _codes(table, by), minimum).ravel()
+        out[level] = table.assign(shown=~hidden, reason=reasons(hidden, n.ravel(), minimum))
+    cells = _level_sizes(sizes, LEVELS["team_role"], ())
+    start = _inherited(cells, out, None)
+    n = cells["n"].to_numpy(dtype=float)[:, None]
+    hidden = complementary(n, _codes(cells, ("team", "role")), minimum, start[:, None]).ravel()
+    out["team_role"] = cells.assign(shown=~hidden, reason=reasons(hidden, n.ravel(), minimum))
+    return out
+
+
+def _inherited(
+    cells: pd.DataFrame, parents: dict[str, pd.DataFrame], keys: Sequence[str] | None
+) -> np.ndarray:
+    """Team x role cells whose team or role is hidden in its own table (for the same scale)."""
+    hidden = np.zeros(len(cells), dtype=bool)
+    for col in ("team", "role"):
+        on = [col, *(keys or ())]
+        parent = parents[col][[*on, "shown"]]
+        merged = cells[on].merge(parent, how="left", on=on)
+        hidden |= ~merged["shown"].fillna(False).to_numpy(dtype=bool)
+    return hidden
+
+
+def decide_cells(
+    tables: dict[str, pd.DataFrame], groups: dict[str, pd.DataFrame], minimum: int
+) -> dict[str, pd.DataFrame]:
+    """Which scores of a round may be shown, given which groups may (`decide_groups`).
+
+    Parameters
+    ----------
+    tables : ``{level: tidy scores}`` with the level's columns, ``dimension,
+        lens, score, n`` (unsuppressed `scoring.scores.group_scores`).
+    groups : the group decision for the same round.
+    minimum : the round's minimum group size.
+
+    Returns
+    -------
+    The same tables with ``suppressed`` and ``reason`` set and ``score`` NaN
+    wherever suppressed. A cell of a hidden group takes its group's reason; a
+    cell of a shown group is too small when fewer than `minimum` answered that
+    scale, else hidden to protect another cell.
+    """
+    out: dict[str, pd.DataFrame] = {}
+    for level in ("org", "team", "role", "team_role"):
+        by = list(LEVELS[level])
+        tidy = tables[level]
+        if not len(tidy):
+            out[level] = tidy.assign(suppressed=pd.Series(dtype=bool), reason="")
+            continue
+        decision = groups[level][[*by, "shown", "reason"]]
+        merged = (
+            tidy[by].merge(decision, how="left", on=by)
+            if by
+            else decision.iloc[np.zeros(len(tidy), dtype=np.int64)].reset_index(drop=True)
+        )
+        group_hidden = ~merged["shown"].fillna(False).to_numpy(dtype=bool)
+        group_reason = merged["reason"].fillna(TOO_SMALL).to_numpy(dtype=object)
+        start = group_hidden
+        if level == "team_role":
+            parents = {k: out[k].assign(shown=~out[k]["suppressed"]) for k in ("team", "role")}
+            start = start | _inherited(tidy, parents, ["dimension", "lens"])
+        hidden, reason = _cells_of(tidy, by, start, minimum)
+        reason = np.where(group_hidden, group_reason, reason)
+        out[level] = tidy.assign(
+            score=tidy["score"].where(~hidden), suppressed=hidden, reason=reason
+        )
+    return out
+
+
+def _cells_of(
+    tidy: pd.DataFrame, by: list[str], start: np.ndarray, minimum: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Complementary suppression of a tidy table's cells, one scale per column of the matrix."""
+    group = (
+        pd.MultiIndex.from_frame(tidy[by]).factorize()[0]
+        if by
+        else np.zeros(len(tidy), dtype=np.int64)
+    )
+    scale = pd.MultiIndex.from_frame(tidy[["dimension", "lens"]]).factorize()[0]
+    shape = (int(group.max()) + 1, int(scale.max()) + 1)
+    n = np.zeros(shape)
+    hidden = np.ones(shape, dtype=bool)  # a group x scale without a row has no one to show
+    n[group, scale] = tidy["n"].to_numpy(dtype=float)
+    hidden[group, scale] = start
+    first = pd.Series(np.arange(len(tidy))).groupby(group).first().to_numpy()
+    codes = _codes(tidy.iloc[first], by)
+    decided = complementary(n, codes, minimum, hidden)
+    return decided[group, scale], reasons(decided, n, minimum)[group, scale]
