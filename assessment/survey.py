@@ -25,7 +25,7 @@ from typing import Any, Final, Literal, TypeGuard
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assessment.bank import Bank, Dimension, Item
+from assessment.bank import LINE_BREAKS, Bank, Dimension, Item, control_characters
 from assessment.errors import InputError
 from assessment.policy import MAX_COMMENT_CHARS
 
@@ -215,6 +215,12 @@ def comment_problems(comment: str) -> list[str]:
         problems.append(
             f"Your comment is {len(comment)} characters long; please keep it under"
             f" {MAX_COMMENT_CHARS}."
+        )
+    found = control_characters(comment, allowed=LINE_BREAKS)
+    if found:
+        problems.append(
+            f"Your comment holds an invisible control character ({found}), perhaps pasted"
+            " with it; please remove it or retype the comment."
         )
     return problems
 

@@ -131,3 +131,49 @@ def test_custom_bank_in_another_file_loads(make_bank) -> None:
     bank = load_bank(make_bank(TINY, name="custom.yaml"))
     assert bank.id == "tiny" and len(bank.items) == 18
     assert bank.min_answered("purpose", "product") == 2
+
+
+def test_load_bank_deeply_nested_file_is_a_bank_error(make_bank) -> None:
+    path = make_bank("id: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(BankError, match="nested too deeply") as caught:
+        load_bank(path)
+    assert str(path) in str(caught.value)
+
+
+def test_load_bank_duplicate_key_names_key_and_line(make_bank) -> None:
+    path = make_bank(TINY.replace("min_group_size: 3", "min_group_size: 10\nmin_group_size: 3"))
+    with pytest.raises(BankError) as caught:
+        load_bank(path)
+    assert caught.value.problems == [
+        f"{path}, line 11: duplicate key 'min_group_size' (first on line 10);"
+        " YAML would keep only the last one, so remove one of them"
+    ]
+
+
+def test_load_bank_reads_utf16_with_a_byte_order_mark(tmp_path) -> None:
+    path = tmp_path / "bank.yaml"
+    path.write_bytes(TINY.encode("utf-16"))
+    assert load_bank(path).id == "tiny"
+
+
+def test_load_bank_allows_a_few_aliases(make_bank) -> None:
+    """Anchors and aliases are fine in a bank; only a bomb of them is refused."""
+    text = TINY.replace(
+        "retro_prompts:\n      - Who decides", "retro_prompts: &prompts\n      - Who decides"
+    )
+    text = text.replace(
+        "retro_prompts:\n      - Who owns the product after the project ends?\n"
+        "      - What ends when a project ends?\n",
+        "retro_prompts: *prompts\n",
+    )
+    bank = load_bank(make_bank(text))
+    assert bank.dimension("scope").retro_prompts == bank.dimension("purpose").retro_prompts
+
+
+def test_stored_snapshots_skip_the_file_only_rules() -> None:
+    """A round opened before a rule existed still opens: `bank_from_dict` skips file rules."""
+    from assessment.bank import bank_from_dict
+
+    data = yaml.safe_load(TINY)
+    data["scale"]["labels"][0] = data["scale"]["labels"][1]  # a repeated label: refused in files
+    assert bank_from_dict(data, source="round x").scale.labels[0] == "Disagree"

@@ -152,3 +152,65 @@ def test_python_dash_m_and_console_script_agree() -> None:
     )
     assert module.returncode == 0, module.stderr
     assert "valid" in module.stdout
+
+
+def test_write_output_replaces_a_file_whole(tmp_path) -> None:
+    from assessment.cli.output import write_output
+
+    target = tmp_path / "scores.csv"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    write_output(target, "é,1\r\n")
+    assert target.read_bytes() == "\ufeffé,1\r\n".encode()  # text: UTF-8 with a BOM, for Excel
+    assert target.stat().st_mode & 0o777 == 0o640  # the old file's permissions are kept
+    write_output(target, b"raw")
+    assert target.read_bytes() == b"raw"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.csv"]
+
+
+def test_write_output_that_fails_keeps_the_old_file(tmp_path, monkeypatch) -> None:
+    import errno
+    import os
+
+    from assessment.cli.output import write_output
+    from assessment.errors import AssessmentError
+
+    target = tmp_path / "scores.csv"
+    target.write_bytes(b"old")
+
+    def full(*_args: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(AssessmentError) as caught:
+        write_output(target, b"new")
+    assert caught.value.problems == [
+        f"{target}: no space left on the device; free some space and try again"
+    ]
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.csv"]  # no temporary left
+
+
+def test_write_output_to_a_device_writes_straight_through(tmp_path) -> None:
+    from assessment.cli.output import write_output
+
+    write_output("/dev/null", b"anything")  # not replaced by a regular file
+    assert Path("/dev/null").is_char_device()
+
+
+def test_printable_escapes_control_characters_only() -> None:
+    from assessment.cli.output import printable
+
+    assert printable("Équipe\t=x") == "Équipe\t=x"
+    assert printable("\x1b[31mred\x00\x85\u202e!") == "\\x1b[31mred\\x00\\x85\\u202e!"
+    assert printable("two\nlines") == "two\\x0alines"
+    assert printable("two\nlines", lines=True) == "two\nlines"
+
+
+def test_score_headers_with_escapes_are_shown_escaped(run_cli, tmp_path) -> None:
+    path = tmp_path / "bad.csv"
+    text = (DATA / "golden_responses.csv").read_text().replace("purpose.product.1", "\x1b[2Jp", 1)
+    path.write_text(text)
+    result = run_cli("score", str(path), "--bank", TINY)
+    assert result.code == 2
+    assert "column '\\x1b[2Jp' is not an item" in result.err and "\x1b" not in result.err

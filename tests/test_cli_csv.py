@@ -175,3 +175,34 @@ def test_team_by_role_export_keeps_the_team_files_suppression(
     assert nested.loc[nested["team"] == "B", "score"].isna().all()
     a_engineering = (nested["team"] == "A") & (nested["role"] == "engineering")
     assert not nested.loc[a_engineering, "suppressed"].any()
+
+
+def test_import_prints_names_from_the_file_escaped(
+    run_cli: Callable[..., Result], cli_engine: sa.Engine, default_bank: Bank, tmp_path: Path
+) -> None:
+    """A forms header holding a terminal escape is shown as \\x1b, never sent raw."""
+    rnd = store.open_round(cli_engine, "Forms", TEAMS, default_bank)
+    path = tmp_path / "forms.csv"
+    text = GOOGLE.read_text(encoding="utf-8-sig").replace("Timestamp", "Time\x1b[2Jstamp", 1)
+    path.write_text(text, encoding="utf-8")
+    result = run_cli("import", str(path), "--round", rnd.token)
+    assert result.code == 0, result.err
+    assert "Time\\x1b[2Jstamp" in result.out and "\x1b" not in result.out
+    assert store.response_count(cli_engine, rnd.token) == 18
+
+
+def test_import_of_a_team_name_too_long_names_the_spreadsheet_row(
+    run_cli: Callable[..., Result], answered: store.Round, cli_engine: sa.Engine, tmp_path: Path
+) -> None:
+    """The preview and the write check alike: the message the leader sees names row 3."""
+    lines = WIDE.read_text(encoding="utf-8-sig").splitlines()
+    team = lines[2].split(",")[0]
+    lines[2] = lines[2].replace(team, "T" * 250, 1)
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = run_cli("import", str(path), "--round", answered.token)
+    assert result.code == 2
+    assert result.err.splitlines() == [
+        f"error: {path}, row 3, column 'team': longer than 200 characters (250); shorten it"
+    ]
+    assert store.response_count(cli_engine, answered.token) == 18

@@ -91,3 +91,20 @@ def test_hash_passcode_refuses_a_short_passcode(
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["leader", "hash-passcode"]) == 2
     assert "at least 12 characters" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("action", ["status", "reset-passcode"])
+def test_unreachable_database_is_one_line_without_the_password(
+    leader_db: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    action: str,
+) -> None:
+    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", "postgresql://admin:hunter2@127.0.0.1:1/radar")
+    assert main(["leader", action]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "error: cannot reach the database at postgresql://admin:***@127.0.0.1:1/radar"
+        " (connection refused); check ASSESSMENT_DATABASE_URL and that the server runs"
+    ]
+    assert "hunter2" not in captured.err + captured.out

@@ -73,10 +73,38 @@ def test_read_responses_metadata_columns_in_design_order(tiny_bank: Bank) -> Non
     assert frame.loc[0, "submitted_at"] == "2025-03-31T12:05:09Z"
 
 
+EXPORT_HEADER = ["response_id", "submitted_at", "round", "team", "role"]
+
+
 def test_read_responses_takes_off_the_export_formula_guard(tiny_bank: Bank) -> None:
     teams = ['\'=HYPERLINK("x")', "'plain", "''=x", "'-1"]
-    frame = read_responses(_wide(tiny_bank, [_row(tiny_bank, team) for team in teams]), tiny_bank)
+    rows = [[f"r{i}", "", "Q1", *_row(tiny_bank, team)] for i, team in enumerate(teams)]
+    header = [*EXPORT_HEADER, *tiny_bank.item_ids]
+    frame = read_responses(_wide(tiny_bank, rows, header), tiny_bank)
     assert frame["team"].tolist() == ['=HYPERLINK("x")', "'plain", "'=x", "-1"]
+    assert frame["round"].tolist() == ["Q1"] * 4
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["team", "role"],  # hand-made: no export has these columns alone
+        ["response_id", "submitted_at", "round", "role", "team"],  # not the export's order
+        [*EXPORT_HEADER, "comment"],  # exports never hold comments
+    ],
+    ids=["team-role", "reordered", "with-comment"],
+)
+def test_read_responses_keeps_apostrophes_of_files_role_radar_did_not_write(
+    tiny_bank: Bank, header: list[str]
+) -> None:
+    """Only an export's formula guard is taken off: anyone else's "'=x" means "'=x"."""
+    cells = {"response_id": "r1", "submitted_at": "", "round": "'=r", "team": "'=x",
+             "role": "engineering", "comment": "'-fine"}  # fmt: skip
+    row = [cells[name] for name in header] + ["3"] * len(tiny_bank.items)
+    frame = read_responses(_wide(tiny_bank, [row], [*header, *tiny_bank.item_ids]), tiny_bank)
+    assert {
+        name: frame.loc[0, name] for name in header if name in ("round", "team", "comment")
+    } == {name: cells[name] for name in header if name in ("round", "team", "comment")}
 
 
 def test_read_responses_accepts_whole_numbers_written_as_decimals(tiny_bank: Bank) -> None:
@@ -165,8 +193,10 @@ def test_read_responses_empty_team_and_role_cells(tiny_bank: Bank) -> None:
 
 def test_read_responses_rows_counted_as_in_a_spreadsheet(tiny_bank: Bank) -> None:
     """Blank lines are rows too, and a quoted line break stays inside its row."""
-    ok, bad = _row(tiny_bank, '"two\nlines"'), _row(tiny_bank, value="9")
-    text = _wide(tiny_bank, [ok]).decode() + "\n\n" + ",".join(bad)
+    header = ["team", "role", "comment", *tiny_bank.item_ids]
+    ok = ["A", "engineering", '"two\nlines"', *["3"] * len(tiny_bank.items)]
+    bad = ["A", "engineering", "", *["9"] * len(tiny_bank.items)]
+    text = _wide(tiny_bank, [ok], header).decode() + "\n\n" + ",".join(bad)
     problems = _problems(text.encode(), tiny_bank)
     assert problems[0].startswith("responses.csv, row 4, column 'purpose.product.1': '9'")
 
@@ -211,3 +241,58 @@ def test_read_responses_big_file_is_read_column_wise(default_bank: Bank) -> None
     result = read_responses(frame.to_csv(index=False).encode(), default_bank)
     np.testing.assert_array_equal(result[default_bank.item_ids].to_numpy(), values)
     assert result["team"].tolist() == frame["team"].tolist()
+
+
+def _same_as_utf8(tiny_bank: Bank, data: bytes) -> None:
+    plain = read_responses(_wide(tiny_bank, [_row(tiny_bank), _row(tiny_bank, "B")]), tiny_bank)
+    pd.testing.assert_frame_equal(read_responses(data, tiny_bank), plain)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "end"),
+    [("utf-16", "\t", "\r\n"), ("utf-16-le", "\t", "\r\n"), ("utf-16-be", ",", "\n"),
+     ("utf-32", ";", "\n"), ("utf-8", ",", "\r")],
+    ids=["excel unicode text", "utf-16 without bom", "utf-16 big-endian", "utf-32", "cr only"],
+)  # fmt: skip
+def test_read_responses_other_encodings_and_line_ends_read_the_same(
+    tiny_bank: Bank, encoding: str, delimiter: str, end: str
+) -> None:
+    rows = [["team", "role", *tiny_bank.item_ids], _row(tiny_bank), _row(tiny_bank, "B")]
+    text = end.join(delimiter.join(row) for row in rows) + end
+    _same_as_utf8(tiny_bank, text.encode(encoding))
+
+
+def test_read_responses_nul_anywhere_names_row_and_column(tiny_bank: Bank) -> None:
+    rows = [_row(tiny_bank)] * 30_000 + [_row(tiny_bank, "A\x00B")]
+    problems = _problems(_wide(tiny_bank, rows), tiny_bank)
+    assert problems[0].startswith(
+        "responses.csv, row 30002, column 'team': holds a NUL character (\\x00)"
+    )
+
+
+def test_read_responses_mixed_delimiters_say_so(tiny_bank: Bank) -> None:
+    text = _wide(tiny_bank, [_row(tiny_bank)]).decode() + "\n" + ";".join(_row(tiny_bank)) + "\n"
+    assert _problems(text.encode(), tiny_bank) == [
+        "responses.csv, row 3, column A: the whole row is in one cell, separated by ';' while the"
+        " header row uses ','; the file mixes delimiters: save it from the spreadsheet as 'CSV"
+        " UTF-8', so that every row uses the same one"
+    ]
+
+
+def test_read_responses_applies_the_import_rules(tiny_bank: Bank) -> None:
+    """`assessment score` reads with the rules of an import: one validation, one set of messages."""
+    rows = [_row(tiny_bank, "T" * 201), _row(tiny_bank, "A\x1b[31m")]
+    assert [p.split(": ", 1)[1] for p in _problems(_wide(tiny_bank, rows), tiny_bank)] == [
+        "longer than 200 characters (201); shorten it",
+        "holds a control character (\\x1b); remove it",
+    ]
+
+
+def test_read_responses_header_mixing_delimiters_says_so(tiny_bank: Bank) -> None:
+    header = ["team;role", *tiny_bank.item_ids]
+    problems = _problems(_wide(tiny_bank, [["A;b", *["3"] * 18]], header), tiny_bank)
+    assert problems[0] == (
+        "responses.csv: column 'team;role' is not an item of bank 'tiny' nor one of response_id,"
+        " submitted_at, round, team, role, comment (it holds ';' while the file uses ',' between"
+        " columns: does it mix delimiters? save it from the spreadsheet as 'CSV UTF-8')"
+    )

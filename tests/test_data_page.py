@@ -179,3 +179,28 @@ def test_import_refused_by_the_store_shows_why(
     assert not again.exception
     assert "Nothing was imported" in texts(again) and "already stored" in texts(again)
     assert store.response_count(app_engine, answered_round.token) == 36
+
+
+def test_import_preview_refuses_what_the_store_would_refuse_with_its_row(
+    answered_round: store.Round, app_engine: sa.Engine
+) -> None:
+    """A 250-character team name: refused in the preview (spreadsheet row 3), not after a click."""
+    lines = (DATA / "forms_default_bank_wide.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = "T" * 250 + lines[2][lines[2].index(",") :]
+    at = upload(open_page(), "long.csv", ("\n".join(lines) + "\n").encode())
+    assert "Nothing can be imported yet" in texts(at)
+    assert "long.csv, row 3, column 'team': longer than 200 characters (250)" in texts(at)
+    assert not [b for b in at.button if b.key == CONFIRM_KEY]
+    assert store.response_count(app_engine, answered_round.token) == 18
+
+
+def test_import_of_excel_unicode_text_says_how_it_was_read(
+    app_engine: sa.Engine, default_bank: Bank
+) -> None:
+    rnd = store.open_round(app_engine, "Unicode", TEAMS, default_bank)
+    text = (DATA / "forms_microsoft_default_bank.csv").read_text(encoding="utf-8-sig")
+    at = upload(open_page(), "ms.txt", text.encode("utf-16"))
+    assert "Read as UTF-16 text" in texts(at)
+    at.button(key=CONFIRM_KEY).click().run()
+    assert not at.exception
+    assert store.response_count(app_engine, rnd.token) == 18

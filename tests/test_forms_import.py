@@ -30,9 +30,9 @@ TEAMS = ["Payments", "Mobile", "Platform"]
 
 
 def _import(engine: Engine, token: str, data: bytes, bank: Bank, name: str = "upload.csv") -> int:
-    """What the data page and the CLI do: plan, then store only a clean plan."""
+    """What the data page and the CLI do: plan, then store only a clean plan's checked rows."""
     plan = prepare_import(data, bank, name, teams=TEAMS)
-    return import_responses(engine, token, plan.require_ok(), source="import")
+    return import_responses(engine, token, plan.require_validated(), source="import")
 
 
 def _google_text() -> str:
@@ -242,3 +242,60 @@ def test_round_trip_export_then_import_gives_identical_scores(
             group_scores(before, tiny_bank, by=by, min_group_size=3),
         )
     assert sorted(after["response_id"]) == sorted(before["response_id"])
+
+
+def test_forms_cells_keep_their_apostrophes(default_bank: Bank, engine: Engine) -> None:
+    """Only a Role Radar export has its formula guard taken off; a forms cell "'=x" is "'=x"."""
+    text = _google_text().replace(",Payments,", ",'=Ops,", 1)  # not a round team: kept as is
+    text = text.replace("We ship, then nobody looks", "'-We ship, then nobody looks", 1)
+    rnd = open_round(engine, "Q1", TEAMS, default_bank)
+    assert _import(engine, rnd.token, text.encode(), default_bank) == 18
+    stored = responses_frame(engine, rnd.token)
+    assert "'=Ops" in set(stored["team"])
+    comments = pd.read_sql_table("comments", engine)["comment"]
+    assert comments.str.startswith("'-We ship").any()
+
+
+def test_an_export_still_round_trips_its_guarded_cells(tiny_bank: Bank, engine: Engine) -> None:
+    frame = pd.DataFrame([{"team": "=HYPERLINK(1)", "role": "engineering",
+                           **dict.fromkeys(tiny_bank.item_ids, 3.0)}])  # fmt: skip
+    data = responses_csv_bytes(frame, tiny_bank)
+    assert b"'=HYPERLINK(1)" in data
+    plan = prepare_import(data, tiny_bank, "export.csv")
+    assert plan.require_validated().teams == ["=HYPERLINK(1)"]
+
+
+def test_excel_unicode_text_export_imports_like_csv_utf8(default_bank: Bank) -> None:
+    """Excel's "Unicode text" is UTF-16 with tabs: read as it is, and the leader is told."""
+    plain = prepare_import(GOOGLE.read_bytes(), default_bank, "g.csv", teams=TEAMS)
+    text = pd.read_csv(GOOGLE, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    utf16 = text.to_csv(sep="\t", index=False, lineterminator="\r\n")
+    plan = prepare_import(utf16.encode("utf-16"), default_bank, "g.txt", teams=TEAMS)
+    assert plan.ok, plan.problems
+    assert plan.messages[0].startswith("Read as UTF-16 text")
+    pd.testing.assert_frame_equal(
+        plan.require_ok().drop(columns="response_id"),
+        plain.require_ok().drop(columns="response_id"),
+    )
+
+
+def test_plan_validated_is_what_the_store_imports(default_bank: Bank, engine: Engine) -> None:
+    plan = prepare_import(MICROSOFT.read_bytes(), default_bank, "ms.csv", teams=TEAMS)
+    checked = plan.require_validated()
+    assert checked.source == "ms.csv" and len(checked) == plan.rows == 18
+    assert checked.teams == plan.require_ok()["team"].tolist()
+    assert checked.item_ids == default_bank.item_ids
+    rnd = open_round(engine, "Q1", TEAMS, default_bank)
+    assert import_responses(engine, rnd.token, checked) == 18
+
+
+def test_control_characters_are_refused_before_roles_and_teams_are_matched(
+    default_bank: Bank,
+) -> None:
+    """Matching ignores punctuation; the rules look at what the file holds."""
+    text = _google_text().replace(",Payments,Engineering,", ",Pay\x07ments,Engi\x1bneering,", 1)
+    plan = prepare_import(text.encode(), default_bank, "g.csv", teams=TEAMS)
+    assert plan.problems == [
+        "g.csv, row 2, column 'Team': holds a control character (\\x07); remove it",
+        "g.csv, row 2, column 'Your role': holds a control character (\\x1b); remove it",
+    ]

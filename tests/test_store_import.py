@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
@@ -94,21 +95,27 @@ def _bad(bank: Bank, column: str, row: int, value: object) -> pd.DataFrame:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda b: _bad(b, "purpose.product.2", 2, 6.0), r"row 3, column 'purpose.product.2': 6"),
-        (lambda b: _bad(b, "purpose.product.2", 0, 0), r"row 1, column 'purpose.product.2': 0"),
-        (lambda b: _bad(b, "purpose.product.2", 1, 2.5), r"row 2, .*2.5 is not a whole number"),
-        (lambda b: _bad(b, "purpose.product.2", 1, "often"), r"row 2, .*'often' is not a whole"),
-        (lambda b: _bad(b, "team", 3, "  "), r"row 4, column 'team': is empty"),
-        (lambda b: _bad(b, "role", 0, None), r"row 1, column 'role': is empty"),
-        (lambda b: wide(b).assign(extra=1), r"column 'extra': not an item of bank 'tiny' v1"),
-        (lambda b: wide(b).drop(columns="team"), r"column 'team': missing"),
+        (lambda b: _bad(b, "purpose.product.2", 2, 6.0),
+         r"import frame, row 4, column 'purpose.product.2': '6' is not on the 1-5 scale"),
+        (lambda b: _bad(b, "purpose.product.2", 0, 0), r"row 2, column 'purpose.product.2': '0'"),
+        (lambda b: _bad(b, "purpose.product.2", 1, 2.5), r"row 3, .*'2.5' is not a whole number"),
+        (lambda b: _bad(b, "purpose.product.2", 1, "often"), r"row 3, .*'often' is not a number"),
+        (lambda b: _bad(b, "team", 3, "  "), r"row 5, column 'team': empty; every response needs"),
+        (lambda b: _bad(b, "role", 0, None), r"row 2, column 'role': empty; every response needs"),
+        (lambda b: _bad(b, "team", 1, "T" * 201), r"row 3, column 'team': longer than 200"),
+        (lambda b: _bad(b, "team", 1, "A\x00B"), r"row 3, column 'team': holds a control .*x00"),
+        (lambda b: _bad(b, "role", 2, "\x1b[31m"), r"row 4, column 'role': holds a control .*x1b"),
+        (lambda b: wide(b).assign(extra=1), r"column 'extra' is not an item of bank 'tiny' v1"),
+        (lambda b: wide(b).drop(columns="team"), r"missing column 'team'"),
         (lambda b: wide(b)[["team", "role"]], r"no item columns"),
-        (lambda b: wide(b).iloc[0:0], r"no rows to import"),
-        (lambda b: wide(b, response_id=["a", "b", "a", ""]), r"row 3, .*repeats an earlier"),
-        (lambda b: wide(b, submitted_at=["x", "", "", ""]), r"row 1, .*not an ISO 8601 date"),
-        (lambda b: wide(b, comment=["x" * 2001, "", "", ""]), r"row 1, .*longer than 2000"),
+        (lambda b: wide(b).iloc[0:0], r"no responses \(no rows\)"),
+        (lambda b: wide(b, response_id=["a", "b", "a", ""]), r"row 4, .*'a' repeats the id of row"),
+        (lambda b: wide(b, response_id=["x" * 65, "", "", ""]), r"row 2, .*longer than 64"),
+        (lambda b: wide(b, submitted_at=["x", "", "", ""]), r"row 2, .*'x' is not a date and time"),
+        (lambda b: wide(b, comment=["x" * 2001, "", "", ""]), r"row 2, .*longer than 2000"),
+        (lambda b: wide(b, comment=["a\n\tb", "\x00", "", ""]), r"row 3, column 'comment'.*x00"),
     ],
-)
+)  # fmt: skip
 def test_import_responses_bad_frame_stores_nothing(
     engine: sa.Engine, rnd: store.Round, make: Any, message: str
 ) -> None:
@@ -125,8 +132,8 @@ def test_import_responses_reports_every_problem_up_to_a_limit(
     frame[tiny_bank.item_ids] = 9.0
     with pytest.raises(InputError) as caught:
         store.import_responses(sqlite_engine, rnd.token, frame)
-    assert len(caught.value.problems) == 21
-    assert caught.value.problems[-1] == f"... and {4 * len(tiny_bank.item_ids) - 20} more"
+    assert len(caught.value.problems) == 51  # the one cap: validate.MAX_PROBLEMS
+    assert caught.value.problems[-1] == f"... and {4 * len(tiny_bank.item_ids) - 50} more problems"
 
 
 def test_import_responses_twice_with_ids_refused(engine: sa.Engine, rnd: store.Round) -> None:
@@ -142,3 +149,49 @@ def test_import_responses_into_a_closed_round_is_allowed(
 ) -> None:
     store.close_round(engine, rnd.token)
     assert store.import_responses(engine, rnd.token, wide(rnd.bank)) == 4
+
+
+def test_import_responses_stores_a_validated_import_as_checked(
+    engine: sa.Engine, rnd: store.Round
+) -> None:
+    checked = store.validate_import(wide(rnd.bank, comment=["Fine.", "", "", ""]), rnd.bank)
+    assert store.import_responses(engine, rnd.token, checked) == 4
+    assert store.comments_frame(engine, rnd.token)["comment"].tolist() == ["Fine."]
+
+
+def test_import_responses_refuses_a_validation_for_another_bank(
+    engine: sa.Engine, rnd: store.Round, default_bank: Bank
+) -> None:
+    other = dict(
+        zip(rnd.bank.item_ids, default_bank.item_ids[: len(rnd.bank.item_ids)], strict=True)
+    )
+    frame = wide(rnd.bank).rename(columns=other)
+    checked = store.validate_import(frame, default_bank, source="other.csv")
+    with pytest.raises(InputError, match=r"other.csv: checked against bank 'product-vs-project'"):
+        store.import_responses(engine, rnd.token, checked)
+    assert store.response_count(engine, rnd.token) == 0
+
+
+def test_import_responses_refuses_a_tampered_validation(
+    engine: sa.Engine, rnd: store.Round
+) -> None:
+    """The store's own check is cheap and whole-column, but it does not trust blindly."""
+    checked = store.validate_import(wide(rnd.bank), rnd.bank, source="x.csv")
+    values = checked.values.copy()
+    values[0, 0] = 9
+    bad = dataclasses.replace(checked, values=values, teams=["T\x00", *checked.teams[1:]])
+    with pytest.raises(InputError) as caught:
+        store.import_responses(engine, rnd.token, bad)
+    assert caught.value.problems == [
+        "x.csv: the checked data does not fit the round (some answers are not whole numbers"
+        " from 1 to 5; a team holds a control character)"
+    ]
+    assert store.response_count(engine, rnd.token) == 0
+
+
+def test_store_messages_name_the_file(engine: sa.Engine, rnd: store.Round) -> None:
+    checked = store.validate_import(wide(rnd.bank, response_id=list("abcd")), rnd.bank,
+                                    source="upload.csv")  # fmt: skip
+    store.import_responses(engine, rnd.token, checked)
+    with pytest.raises(InputError, match=r"^upload.csv, column 'response_id': 4 id\(s\) already"):
+        store.import_responses(engine, rnd.token, checked)

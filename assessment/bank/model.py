@@ -1,28 +1,35 @@
-"""Question banks: the pydantic models and the YAML loader.
+"""Question banks: the pydantic models, and the rules a bank must meet.
 
-A bank is data (`questions/*.yaml`), never code. Loading validates everything a
-scoring run relies on and reports *every* problem at once, each naming the
-file and the item, so an editor of a bank can fix it in one pass.
+A bank is data (`questions/*.yaml`), never code. `bank_from_dict` validates
+everything a scoring run relies on and reports *every* problem at once, each
+naming the file and the item, so an editor of a bank can fix it in one pass;
+`loading.load_bank` reads the YAML file first.
+
+`control_characters` and `control_class` say which characters text may not
+hold (C0 and C1 controls, DEL, lone surrogates): one definition for banks,
+imported files, survey answers and what the CLI prints.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assessment.errors import BankError
-from assessment.policy import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR
+from assessment.policy import DEFAULT_MIN_GROUP_SIZE, MAX_NAME_CHARS, MIN_GROUP_SIZE_FLOOR
 from assessment.vocabulary import LENSES, Lens
 
 __all__ = [
     "DEFAULT_BANK_PATH",
     "LENSES",
+    "LINE_BREAKS",
+    "NAME_CONTROLS",
     "Bank",
     "Dimension",
     "FindingRules",
@@ -30,11 +37,59 @@ __all__ = [
     "Role",
     "Scale",
     "bank_from_dict",
-    "load_bank",
+    "control_characters",
+    "control_class",
+    "control_pattern",
+    "escape_character",
+    "field_location",
 ]
 
 DEFAULT_BANK_PATH = Path(__file__).resolve().parent.parent / "questions" / "product_vs_project.yaml"
 MIN_ITEMS_PER_SCALE = 3
+_CONTROL_CODES = (*range(0x00, 0x20), *range(0x7F, 0xA0))
+LINE_BREAKS = "\n\r\t"
+"""The only control characters free text (a comment, a description) may hold."""
+NAME_CONTROLS = "\n\t"
+"""The only control characters a name (a team, a role) may hold; an id holds none."""
+
+
+def escape_character(char: str) -> str:
+    r"""A character as an escape a person can read and type: ``\x1b``, ``\u2028``."""
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def control_class(allowed: str = "") -> str:
+    r"""A regex character class of the control characters, less `allowed` (e.g. "\n\t").
+
+    Written with textual escapes (``\x00``), so Python's `re` and pandas'
+    pyarrow (RE2) strings read it alike. Lone surrogates are not in it: no
+    decoded file can hold them; `control_characters` checks them in Python text.
+    """
+    codes = "".join(f"\\x{code:02x}" for code in _CONTROL_CODES if chr(code) not in allowed)
+    return f"[{codes}]"
+
+
+def control_pattern(allowed: str = "") -> re.Pattern[str]:
+    """`control_class` with lone surrogates too, compiled for Python's `re` (object columns)."""
+    return _patterns(allowed)
+
+
+@lru_cache(maxsize=8)
+def _patterns(allowed: str) -> re.Pattern[str]:
+    return re.compile(control_class(allowed) + "|[\ud800-\udfff]")
+
+
+def control_characters(text: str, allowed: str = "") -> str:
+    r"""The control characters `text` holds, escaped (``"\x00, \x1b"``); "" when there are none.
+
+    C0 controls, DEL, C1 controls and lone surrogates count, less `allowed`.
+
+    >>> control_characters("a\x1b[31mred\ttab", allowed="\t"), control_characters("plain")
+    ('\\x1b', '')
+    """
+    found = sorted(set(control_pattern(allowed).findall(text)))
+    return ", ".join(escape_character(char) for char in found)
 
 
 class _Strict(BaseModel):
@@ -58,7 +113,7 @@ class Dimension(_Strict):
 
 
 class Item(_Strict):
-    id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$")
+    id: str = Field(pattern=r"^[A-Za-z0-9_.\-]+$", max_length=MAX_NAME_CHARS)
     dimension: str
     lens: Lens
     text: str = Field(min_length=1)
@@ -66,7 +121,7 @@ class Item(_Strict):
 
 
 class Role(_Strict):
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=MAX_NAME_CHARS)
     name: str = Field(min_length=1)
 
 
@@ -93,7 +148,7 @@ DEFAULT_ROLES = [
 class Bank(_Strict):
     """A validated question bank. Build it with `load_bank` or `bank_from_dict`."""
 
-    id: str = Field(min_length=1)
+    id: str = Field(min_length=1, max_length=MAX_NAME_CHARS)  # ids are stored in columns this wide
     version: int = Field(ge=1)
     title: str = Field(min_length=1)
     description: str = ""
@@ -131,25 +186,6 @@ class Bank(_Strict):
         return next((r.name for r in self.roles if r.id == role_id), role_id)
 
 
-def load_bank(path: str | Path | None = None) -> Bank:
-    """Load and validate a bank file; raise `BankError` listing every problem."""
-    path = Path(path) if path is not None else DEFAULT_BANK_PATH
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise BankError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BankError(f"{path}: cannot read the file ({exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise BankError(f"{path}: not valid YAML{where}: {problem}") from None
-    return bank_from_dict(data, source=str(path))
-
-
 def bank_from_dict(data: Any, source: str = "<bank>") -> Bank:
     """Validate already-parsed bank data (a YAML document or a stored snapshot)."""
     if not isinstance(data, dict):
@@ -164,7 +200,7 @@ def bank_from_dict(data: Any, source: str = "<bank>") -> Bank:
     return bank
 
 
-def _where(loc: tuple[str | int, ...], data: dict[str, Any]) -> str:
+def field_location(loc: tuple[str | int, ...], data: dict[str, Any]) -> str:
     """Name a location the way a bank editor finds it: by item id where there is one."""
     if len(loc) >= 2 and loc[0] in ("items", "dimensions", "roles") and isinstance(loc[1], int):
         kind = {"items": "item", "dimensions": "dimension", "roles": "role"}[str(loc[0])]
@@ -189,7 +225,7 @@ def _describe(exc: ValidationError, data: dict[str, Any], source: str) -> list[s
             problem = error["msg"][0].lower() + error["msg"][1:].replace(" after validation", "")
             if error["type"] == "literal_error":
                 problem = f"{problem} (got {error['input']!r})"
-        messages.append(f"{source}: {_where(loc, data)}: {problem}")
+        messages.append(f"{source}: {field_location(loc, data)}: {problem}")
     return messages
 
 

@@ -4,21 +4,26 @@ They write and read the same files as the leader's "Import & export" page
 (`exports.round_export`, `forms.prepare_import`), so a scripted export and a
 downloaded one never differ. An import prints how it read the file -- the
 detected format, which column became what, which personal columns were dropped
--- and stores all rows or none.
+-- and stores all rows or none, with the rows `prepare_import` checked (one
+validation for the preview and the write). Names from the file are printed
+through `output.printable`; ``--output`` is written whole or not at all.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from assessment.cli.output import os_problem, printable, write_output
 from assessment.errors import InputError, NotFoundError
-from assessment.interchange.forms import ImportPlan, prepare_import
+from assessment.interchange.forms import ImportPlan, prepare_import, size_problem
 from assessment.interchange.write import EXPORT_KINDS
+from assessment.policy import MAX_IMPORT_BYTES
 from assessment.service.exports import GROUP_COLUMNS, round_export
 from assessment.settings import load_settings
 from assessment.store import get_round, import_responses
@@ -40,8 +45,8 @@ def _export(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if args.output:
-        args.output.write_bytes(export.data)
-        print(f"Wrote {export.rows} rows to {args.output}", file=sys.stderr)
+        write_output(args.output, export.data)
+        print(printable(f"Wrote {export.rows} rows to {args.output}"), file=sys.stderr)
     else:
         # The terminal gets plain UTF-8: a byte-order mark would show up as a stray character.
         sys.stdout.write(export.data.decode("utf-8-sig"))
@@ -52,40 +57,55 @@ def _mapping_lines(plan: ImportPlan) -> list[str]:
     """The mapping, short: each non-item column, then item columns counted by how they matched."""
     lines = [f"Format: {plan.format_name}"]
     items = [c for c in plan.columns if c.kind == "item"]
-    width = min(40, max((len(c.column) for c in plan.columns if c.kind != "item"), default=10))
-    for column in (c for c in plan.columns if c.kind != "item"):
+    others = [(printable(c.column), c) for c in plan.columns if c.kind != "item"]
+    width = min(40, max((len(name) for name, _ in others), default=10))
+    for name, column in others:
         target = {"personal": "dropped (personal data)", "ignored": "ignored"}.get(
             column.kind, column.target
         )
-        name = column.column if len(column.column) <= width else column.column[: width - 1] + "…"
-        lines.append(f"  {name:<{width}} -> {target}" + (f"  ({column.how})" if column.how else ""))
+        shown = name if len(name) <= width else name[: width - 1] + "…"
+        lines.append(
+            f"  {shown:<{width}} -> {target}" + (f"  ({column.how})" if column.how else "")
+        )
     hows: dict[str, int] = {}
     for column in items:
         hows[column.how] = hows.get(column.how, 0) + 1
     for how, count in hows.items():
         lines.append(f"  {count} statement column(s) -> items, matched by {how}")
-    lines += [f"  {c.column!r} -> {c.target}" for c in items if "ignoring" in c.how]
-    return lines
+    lines += [f"  {printable(repr(c.column))} -> {c.target}" for c in items if "ignoring" in c.how]
+    return [printable(line) for line in lines]
+
+
+def _read_import(path: Path) -> bytes:
+    """The file's bytes; a file larger than an import may be is refused before it is read."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_IMPORT_BYTES + 1)
+            if len(data) > MAX_IMPORT_BYTES:
+                size = os.fstat(handle.fileno()).st_size or len(data)  # 0 for a pipe
+                raise InputError(size_problem(max(size, len(data)), str(path)) or "")
+            return data
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a CSV file") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {os_problem(exc, path)}") from None
 
 
 def _import(args: argparse.Namespace) -> int:
     path = Path(args.responses)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFoundError(f"{path}: file not found") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    data = _read_import(path)
     engine = _engine()
     try:
         rnd = get_round(engine, args.token)
         plan = prepare_import(data, rnd.bank, str(path), teams=rnd.teams)
         for line in (*_mapping_lines(plan), *plan.messages):
-            print(line)
-        count = import_responses(engine, args.token, plan.require_ok(), source="import")
+            print(printable(line))
+        count = import_responses(engine, args.token, plan.require_validated(), source="import")
     finally:
         engine.dispose()
-    print(f"Imported {count} responses into round '{rnd.name}'.")
+    print(printable(f"Imported {count} responses into round '{rnd.name}'."))
     return 0
 
 

@@ -34,13 +34,15 @@ def _engine_and_env_password() -> tuple[Engine, str | None]:
 
 def _reset(args: argparse.Namespace) -> int:
     engine, env_password = _engine_and_env_password()
-    if env_password:
-        raise AssessmentError(
-            "ASSESSMENT_LEADER_PASSWORD is set, and it wins over a stored passcode:"
-            " change or unset it instead of resetting."
-        )
-    passcode = auth.reset_passcode(engine)
-    engine.dispose()
+    try:
+        if env_password:
+            raise AssessmentError(
+                "ASSESSMENT_LEADER_PASSWORD is set, and it wins over a stored passcode:"
+                " change or unset it instead of resetting."
+            )
+        passcode = auth.reset_passcode(engine)
+    finally:
+        engine.dispose()  # also when the database cannot be reached: main() says why
     print(auth.passcode_banner(passcode, env_password=False).replace("\n\n", "\n"))
     print("Sessions already signed in stay signed in until they sign out.")
     return 0
@@ -48,14 +50,17 @@ def _reset(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     engine, env_password = _engine_and_env_password()
-    auth.init_auth(engine)
+    try:
+        auth.init_auth(engine)
+        stored = auth.stored_hash(engine) is not None
+    finally:
+        engine.dispose()
     if env_password:
         print("Leaders sign in with ASSESSMENT_LEADER_PASSWORD.")
-    elif auth.stored_hash(engine) is not None:
+    elif stored:
         print("A leader passcode is stored (as a hash). Lost it? assessment leader reset-passcode")
     else:
         print("No leader passcode yet: the app creates one and prints it at its first start.")
-    engine.dispose()
     return 0
 
 

@@ -3,7 +3,8 @@
 The database is the one the app uses: ``ASSESSMENT_DATABASE_URL`` (or
 ``.streamlit/secrets.toml``), else ``data/role_radar.db`` under the working
 directory. Links are built from ``ASSESSMENT_BASE_URL``. Errors are raised as
-`AssessmentError` and printed by `assessment.cli.main`, one line each.
+`AssessmentError` and printed by `assessment.cli.main`, one line each. Round
+and team names are printed through `output.printable`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine
 
 from assessment import store
 from assessment.bank import DEFAULT_BANK_PATH, load_bank
+from assessment.cli.output import printable
 from assessment.policy import MIN_GROUP_SIZE_FLOOR, default_min_group_size
 from assessment.service.demo import load_demo
 from assessment.settings import Settings, load_settings, share_link
@@ -47,9 +49,10 @@ def _open(args: argparse.Namespace) -> int:
         if size is None:
             size = default_min_group_size(bank.min_group_size, settings.configured_min_group_size)
         rnd = store.open_round(engine, args.name, args.team, bank, size)
-    print(f"Opened round '{rnd.name}' with {len(rnd.teams)} team(s): {', '.join(rnd.teams)}.")
-    print(f"Bank: {rnd.bank.title} (id {rnd.bank.id}, version {rnd.bank.version});"
-          f" groups under {rnd.min_group_size} respondents stay hidden.")  # fmt: skip
+    teams = ", ".join(rnd.teams)
+    print(printable(f"Opened round '{rnd.name}' with {len(rnd.teams)} team(s): {teams}."))
+    print(printable(f"Bank: {rnd.bank.title} (id {rnd.bank.id}, version {rnd.bank.version});"
+                    f" groups under {rnd.min_group_size} respondents stay hidden."))  # fmt: skip
     print(f"Token: {rnd.token}")
     print("Share this link with respondents:")
     print(f"  {share_link(settings, rnd.token)}")
@@ -65,10 +68,10 @@ def rounds_table(rounds: list[store.Round], counts: dict[str, int]) -> list[str]
     header = ("TOKEN", "NAME", "STATUS", "TEAMS", "RESPONSES", "CREATED")
     rows = [header] + [
         (
-            rnd.token,
-            _clip(rnd.name, 32),
+            printable(rnd.token),
+            _clip(printable(rnd.name), 32),
             "open" if rnd.is_open else "closed",
-            _clip(", ".join(rnd.teams), 40),
+            _clip(printable(", ".join(rnd.teams)), 40),
             str(counts.get(rnd.token, 0)),
             _when(rnd.created_at),
         )
@@ -101,10 +104,10 @@ def _switch(operation: Callable[[Engine, str], store.Round], verb: str) -> Calla
         with _database() as (_settings, engine):
             rnd = operation(engine, args.token)
         if rnd.is_open:
-            print(f"Round '{rnd.name}' is {verb}: it accepts responses again.")
+            print(printable(f"Round '{rnd.name}' is {verb}: it accepts responses again."))
         else:
-            print(f"Round '{rnd.name}' is {verb}: it accepts no more responses"
-                  f" (reopen with: assessment round reopen {rnd.token}).")  # fmt: skip
+            print(printable(f"Round '{rnd.name}' is {verb}: it accepts no more responses"
+                            f" (reopen with: assessment round reopen {rnd.token})."))  # fmt: skip
         return EXIT_OK
 
     return run
@@ -119,8 +122,8 @@ def _demo(_args: argparse.Namespace) -> int:
     print("Loaded the demo: synthetic answers from six teams, in two rounds a quarter apart.")
     for rnd in rounds:
         status = "open" if rnd.is_open else "closed"
-        print(f"  {rnd.name} ({status}, {counts[rnd.token]} responses):"
-              f" {share_link(settings, rnd.token)}")  # fmt: skip
+        print(printable(f"  {rnd.name} ({status}, {counts[rnd.token]} responses):"
+                        f" {share_link(settings, rnd.token)}"))  # fmt: skip
     print("See the results on the leader pages, or: assessment export scores --round TOKEN")
     return EXIT_OK
 

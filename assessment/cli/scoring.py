@@ -10,8 +10,9 @@ from typing import Any
 import pandas as pd
 
 from assessment.bank import DEFAULT_BANK_PATH, Bank, load_bank
+from assessment.cli.output import printable, write_output
 from assessment.errors import AssessmentError
-from assessment.interchange import read_responses, write_scores
+from assessment.interchange import read_responses, scores_csv_bytes, write_scores
 from assessment.policy import min_group_size_problem
 from assessment.scoring.findings import findings
 from assessment.scoring.levels import published_scores
@@ -55,8 +56,7 @@ def _scores(args: argparse.Namespace) -> tuple[Bank, pd.DataFrame]:
 def _score(args: argparse.Namespace) -> int:
     _, tidy = _scores(args)
     if args.output:
-        with open(args.output, "w", encoding="utf-8-sig", newline="") as handle:
-            write_scores(tidy, handle)
+        write_output(args.output, scores_csv_bytes(tidy))
     else:
         write_scores(tidy, sys.stdout)
     return EXIT_OK
@@ -68,10 +68,10 @@ def _findings(args: argparse.Namespace) -> int:
     if not results:
         print("No findings: every group is under the minimum group size.")
     for finding in results:
-        print(f"\n{finding.headline}\n  Evidence: {finding.evidence}")
+        print(f"\n{printable(finding.headline)}\n  Evidence: {finding.evidence}")
         print("  For the retrospective:")
         for prompt in finding.prompts:
-            print(f"  - {prompt}")
+            print(f"  - {printable(prompt)}")
     return EXIT_OK
 
 

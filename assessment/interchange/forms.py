@@ -5,9 +5,17 @@ headed ``Question title [Statement]`` (Google Forms grid) or ``Question.Statemen
 or the bare statement (Microsoft Forms), with label text such as "Agree" in the
 cells. `prepare_import` works out which column is which item, team, role or
 comment (`forms_match`), converts labels to scale points, drops personal
-columns (names, e-mail addresses) and checks every cell. It writes nothing: the
-leader sees the mapping and the problems first, and only a clean plan's frame
-goes to `store.import_responses`, which stores all rows or none.
+columns (names, e-mail addresses) and checks every cell with the same rules
+the store needs (`validate.check_rows`: lengths, control characters, the
+scale, ids, dates), each message naming the file, the spreadsheet row and the
+column as headed in the file. It writes nothing: the leader sees the mapping
+and the problems first, and only a clean plan's `validated` result goes to
+`store.import_responses`, which stores all rows or none without a second set
+of rules.
+
+Apostrophes: only a Role Radar export gets its formula guard taken off
+(`read.is_export_header`); a forms export's cell ``'=x`` is imported as
+``'=x``.
 
 Form timestamps are not imported (the import time is used): their format
 depends on the tool and the locale, and a time to the second can point at a
@@ -27,10 +35,25 @@ import pandas as pd
 from assessment.bank import Bank
 from assessment.errors import InputError
 from assessment.interchange.matching import ColumnMatch, Matcher, normalise_text
-from assessment.interchange.read import Problem, Table, capped, read_responses, read_table
+from assessment.interchange.read import Table, header_problems, read_table, wide_cells
+from assessment.interchange.validate import (
+    Problem,
+    ValidatedImport,
+    capped,
+    check_rows,
+    quoted,
+    validated,
+)
 from assessment.policy import MAX_IMPORT_BYTES
 
-__all__ = ["FORMATS", "ColumnMatch", "ImportPlan", "prepare_import"]
+__all__ = [
+    "FORMATS",
+    "ColumnMatch",
+    "ImportPlan",
+    "ValidatedImport",
+    "prepare_import",
+    "size_problem",
+]
 
 FORMATS = {
     "wide": "Role Radar responses CSV",
@@ -52,6 +75,7 @@ class ImportPlan:
     problems: list[str] = field(default_factory=list)
     digest: str = ""  # SHA-256 of the file: the same file is recognised when it comes again
     rows_read: int = 0  # data rows in the file, whether or not they can be imported
+    validated: ValidatedImport | None = None  # what `store.import_responses` stores
 
     @property
     def ok(self) -> bool:
@@ -82,10 +106,17 @@ class ImportPlan:
         )
 
     def require_ok(self) -> pd.DataFrame:
-        """The frame to store, or an InputError listing every problem."""
+        """The checked frame (to score or show), or an InputError listing every problem."""
         if self.frame is None or self.problems:
             raise InputError(self.problems or [f"{self.source}: nothing to import"])
         return self.frame
+
+    def require_validated(self) -> ValidatedImport:
+        """What to hand to `store.import_responses`, or an InputError listing every problem."""
+        self.require_ok()
+        if self.validated is None:
+            raise InputError(f"{self.source}: nothing to import")
+        return self.validated
 
 
 def _structure_problems(table: Table, matches: list[ColumnMatch], bank: Bank) -> list[str]:
@@ -132,7 +163,7 @@ def _answers(
     problems: list[Problem] = []
     for r, c in zip(*np.nonzero(unknown), strict=True):
         row, match = int(table.cells.index[r]), items[c]
-        message = _at(table.source, row, match.column, f"'{block[r, c]}' {why}")
+        message = _at(table.source, row, match.column, f"{quoted(block[r, c])} {why}")
         problems.append((row, match.position, message))
     frame = pd.DataFrame(values, index=table.cells.index, columns=[m.target for m in items])
     return frame, problems
@@ -157,39 +188,34 @@ def _at(source: str, row: object, column: str, problem: str) -> str:
 
 
 def _roles(
-    frame: pd.DataFrame, matcher: Matcher, source: str, column: ColumnMatch
+    roles: pd.Series, matcher: Matcher, source: str, position: int, header: str, skip: set[int]
 ) -> tuple[pd.Series, list[Problem]]:
-    """Role cells as bank role ids, matched by id or name in any case."""
-    roles = frame["role"].astype(str)
-    keys = _normalised(roles)
+    """Role cells as bank role ids, matched by id or name in any case.
+
+    An unknown role keeps its text for the message; an empty one, or one in a
+    row of `skip` (`check_rows` has said what is wrong with it), is not looked up.
+    """
+    text = roles.fillna("").astype(str)
+    keys = _normalised(text)
     known = ", ".join(role.name for role in matcher.bank.roles)
+    unknown = text.ne("") & ~keys.isin(matcher.roles) & ~text.index.isin(list(skip))
     problems = [
-        (int(row), column.position, _at(source, row, column.column, "empty"))
-        for row in roles.index[roles.eq("")]
-    ]
-    problems += [
-        (int(row), column.position,
-         _at(source, row, column.column, f"'{roles[row]}' is not a role of this survey ({known})"))
-        for row in roles.index[roles.ne("") & ~keys.isin(matcher.roles)]
+        (int(row), position,
+         _at(source, row, header, f"{quoted(text[row])} is not a role of this survey ({known})"))
+        for row in text.index[unknown]
     ]  # fmt: skip
-    return keys.map(matcher.roles).fillna("").astype(str), problems
+    return keys.map(matcher.roles).where(~unknown, text).fillna("").astype(str), problems
 
 
-def _teams(
-    frame: pd.DataFrame, known: Sequence[str], source: str, column: ColumnMatch
-) -> tuple[pd.Series, list[Problem], list[str]]:
+def _teams(teams: pd.Series, known: Sequence[str]) -> tuple[pd.Series, list[str]]:
     """Teams in the round's spelling (matched in any case); teams it lacks are noted."""
     spelling = {normalise_text(team): team for team in known}
-    teams = frame["team"].astype(str)
-    fixed = teams.where(~_normalised(teams).isin(spelling), _normalised(teams).map(spelling))
-    empty = "empty; every response needs a team"
-    problems = [
-        (int(row), column.position, _at(source, row, column.column, empty))
-        for row in teams.index[teams.eq("")]
-    ]
+    text = teams.fillna("").astype(str)
+    keys = _normalised(text)
+    fixed = text.where(~keys.isin(spelling), keys.map(spelling))
     extra = sorted(set(fixed[fixed.ne("")]) - set(known))
     notes = [f"Teams not in this round, added as extra teams: {', '.join(extra)}"]
-    return fixed, problems, notes if known and extra else []
+    return fixed, notes if known and extra else []
 
 
 def _detect(table: Table, bank: Bank) -> str:
@@ -241,6 +267,36 @@ def _notes(columns: list[ColumnMatch], bank: Bank) -> list[str]:
     return notes
 
 
+def _encoding_note(table: Table) -> list[str]:
+    if table.encoding == "UTF-8":
+        return []
+    return [
+        f"Read as {table.encoding} text (what Excel saves as “Unicode text”);"
+        " CSV UTF-8 is the usual format, and works as well."
+    ]
+
+
+def _wide(
+    table: Table, bank: Bank
+) -> tuple[list[ColumnMatch], pd.DataFrame, list[str], dict[str, str], dict[str, int]]:
+    """A Role Radar file: its columns, cells by name, header problems, headers and positions."""
+    problems, positions = header_problems(table, bank)
+    if table.cells.empty:
+        problems.append(f"{table.source}: no responses (only a header row)")
+    frame, headers = wide_cells(table, bank, positions)
+    return _wide_columns(table, bank), frame, problems, headers, positions
+
+
+def size_problem(size: int, filename: str, max_bytes: int | None = MAX_IMPORT_BYTES) -> str | None:
+    """Why a file of `size` bytes cannot be imported, or None when it can."""
+    if max_bytes is None or size <= max_bytes:
+        return None
+    return (
+        f"{filename}: the file is {size / 1e6:.1f} MB; imports are limited to"
+        f" {max_bytes / 1e6:.0f} MB. Split it into smaller files."
+    )
+
+
 def prepare_import(
     data: bytes,
     bank: Bank,
@@ -262,59 +318,69 @@ def prepare_import(
     Returns
     -------
     ImportPlan with the detected format, one ColumnMatch per column, notes for
-    the leader, and either a wide frame (``team, role, [comment], <item ids>``,
-    roles as bank role ids, answers as floats) ready for
-    `store.import_responses`, or the problems, each naming the row (header =
-    row 1) and the column.
+    the leader, and either a wide frame (``response_id, team, role, [comment],
+    <item ids>``, roles as bank role ids, answers as floats) with its
+    `ValidatedImport` ready for `store.import_responses`, or the problems,
+    each naming the file, the row (header = row 1) and the column.
 
     Raises
     ------
     InputError
-        When the file cannot be read at all: too large, not UTF-8 text, empty.
+        When the file cannot be read at all: too large, not a text file, empty,
+        a NUL character, mixed delimiters.
     """
-    if max_bytes is not None and len(data) > max_bytes:
-        raise InputError(
-            f"{filename}: the file is {len(data) / 1e6:.1f} MB; imports are limited to"
-            f" {max_bytes / 1e6:.0f} MB. Split it into smaller files."
-        )
+    too_large = size_problem(len(data), filename, max_bytes)
+    if too_large:
+        raise InputError(too_large)
     table = read_table(data, filename)
     kind = _detect(table, bank)
     digest = hashlib.sha256(data).hexdigest()
     matcher = Matcher(bank)
+    notes = _encoding_note(table)
+
+    def refused(columns: list[ColumnMatch], problems: list[str]) -> ImportPlan:
+        return ImportPlan(filename, kind, columns, None, notes, problems, digest, len(table.cells))
+
+    rows: list[Problem] = []
     if kind == "wide":
-        columns, notes = _wide_columns(table, bank), list[str]()
-        try:
-            frame, rows = read_responses(data, bank, source_name=filename), list[Problem]()
-        except InputError as exc:
-            return ImportPlan(
-                filename, kind, columns, None, notes, exc.problems, digest, len(table.cells)
-            )
-        frame.index = table.cells.index  # the same rows: back to spreadsheet numbers
+        columns, frame, problems, headers, positions = _wide(table, bank)
     else:
         columns = [matcher.column(table, pos) for pos in range(len(table.header))]
-        notes = _notes(columns, bank)
+        notes += _notes(columns, bank)
         structure = _structure_problems(table, columns, bank)
         if structure:
-            return ImportPlan(
-                filename, kind, columns, None, notes, capped(structure), digest, len(table.cells)
-            )
+            return refused(columns, capped(structure))
         frame, rows = _forms_frame(table, columns, matcher)
-    where = {c.target: c for c in columns if c.target}
-    frame["role"], role_rows = _roles(frame, matcher, filename, where["role"])
-    frame["team"], team_rows, team_notes = _teams(frame, teams, filename, where["team"])
-    problems = capped([message for *_, message in sorted(rows + role_rows + team_rows)])
+        problems = []
+        headers = {c.target: c.column for c in columns if c.target}
+        positions = {c.target: c.position for c in columns if c.target}
+    # The rules apply to what the file holds; then roles become ids, teams the round's spelling.
+    checked, cells = check_rows(
+        frame, bank, source=filename, rows=frame.index, headers=headers, positions=positions
+    )
+    if "role" in checked:
+        said = {row for row, position, _ in cells if position == positions["role"]}
+        checked["role"], role_rows = _roles(
+            checked["role"], matcher, filename, positions["role"], headers["role"], said
+        )
+        rows += role_rows
+    team_notes: list[str] = []
+    if "team" in checked:
+        checked["team"], team_notes = _teams(checked["team"], teams)
+    problems = capped(problems + [message for *_, message in sorted(rows + cells)])
     if any("is not an answer on the scale" in problem for problem in problems):
         problems.append(_scale_hint(filename, bank))
     if problems:
-        return ImportPlan(filename, kind, columns, None, notes, problems, digest, len(table.cells))
-    frame = _with_response_ids(frame, digest).reset_index(drop=True)
+        return refused(columns, problems)
+    checked = _with_response_ids(checked, digest)
     return ImportPlan(
-        filename, kind, columns, frame, notes + team_notes, [], digest, len(table.cells)
-    )
+        filename, kind, columns, checked.reset_index(drop=True), notes + team_notes, [], digest,
+        len(table.cells), validated(checked, bank, source=filename),
+    )  # fmt: skip
 
 
 def _with_response_ids(frame: pd.DataFrame, digest: str) -> pd.DataFrame:
-    """Give rows without an id one derived from the file and the row.
+    """Give rows without an id one derived from the file and the spreadsheet row.
 
     Importing the same file twice (a double click, a re-run script) then
     clashes with the stored ids and is refused by the store, instead of

@@ -2,12 +2,28 @@
 
 Files come from Excel, LibreOffice, Google Sheets or a script: UTF-8 with or
 without a byte-order mark, comma- or semicolon-delimited (Excel in many European
-locales writes semicolons), CRLF line ends. Everything is read as text first so a
-team called "NA" or "None" stays a team, then checked column by column with
-pandas: the cost of a check grows with the table, not with a Python loop per
-cell. Every problem is collected and reported at once, each naming the
-spreadsheet row (the header is row 1) and the column, so a leader can fix a file
-in one pass.
+locales writes semicolons), CRLF line ends. Files saved as Excel's "Unicode
+text" (UTF-16, tab-delimited) are read too, with or without a byte-order mark,
+and so are old Mac files whose lines end in a bare CR. Everything is read as
+text first so a team called "NA" or "None" stays a team, then checked column by
+column with pandas: the cost of a check grows with the table, not with a Python
+loop per cell. Every problem is collected and reported at once, each naming the
+file, the spreadsheet row (the header is row 1) and the column, so a leader can
+fix a file in one pass; the cell rules themselves are in `validate`, shared
+with the import.
+
+Refused, with what to do about it: workbooks (.xlsx, .xls) and other binary
+files, text in other encodings, a NUL character anywhere, and rows whose values
+are separated by another delimiter than the header's (a file pasted together
+from two sources).
+
+Formula guard: Role Radar's exports put an apostrophe before a text cell that
+a spreadsheet would run as a formula (``=x`` is written ``'=x``, see
+`write.neutralise`). Reading takes it off again only in a file whose header is
+the one an export writes -- ``response_id, submitted_at, round, team, role``,
+in that order, then item ids only (`is_export_header`) -- so an export
+round-trips exactly, while a cell ``'=x`` in anyone else's file stays
+``'=x``.
 """
 
 from __future__ import annotations
@@ -22,37 +38,54 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from assessment.bank import Bank
+from assessment.bank import Bank, control_class
 from assessment.errors import InputError, NotFoundError
+from assessment.interchange.validate import (
+    KNOWN_COLUMNS,
+    MAX_PROBLEMS,
+    METADATA_COLUMNS,
+    REQUIRED_METADATA,
+    Problem,
+    capped,
+    check_rows,
+    scale_problems,
+)
 
 __all__ = [
+    "FORMULA_TRIGGERS",
     "KNOWN_COLUMNS",
     "MAX_PROBLEMS",
     "METADATA_COLUMNS",
+    "Problem",
     "Table",
     "capped",
     "column_letter",
     "decode_text",
+    "header_problems",
+    "is_export_header",
     "read_responses",
     "read_table",
     "scale_problems",
     "unneutralise",
+    "wide_cells",
 ]
 
-METADATA_COLUMNS = ("response_id", "submitted_at", "round", "team", "role")
-REQUIRED_METADATA = ("team", "role")
-# Optional on import (the store keeps comments apart from answers); never exported.
-OPTIONAL_COLUMNS = ("comment",)
-KNOWN_COLUMNS = (*METADATA_COLUMNS, *OPTIONAL_COLUMNS)
-# Exports put an apostrophe before these (csv_write.neutralise); reading takes it off again.
+# Exports put an apostrophe before these (write.neutralise); reading an export takes it off.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-MAX_PROBLEMS = 50
 SPARE_COLUMNS = 16
-NOT_A_DATE = "is not a date and time like 2025-03-31T14:05:00Z"
+DELIMITERS = (",", ";", "\t")
 SAVE_AS_HINT = "save it from the spreadsheet as 'CSV UTF-8'"
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_BINARY = re.compile(control_class("\t\n\r"))
+_NAMES = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16",
+          "utf-32": "UTF-32"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,13 +96,7 @@ class Table:
     header: list[str]
     cells: pd.DataFrame  # columns 0..n-1 (positions in `header`), str, stripped
     delimiter: str
-
-
-def capped(problems: Sequence[str], limit: int = MAX_PROBLEMS) -> list[str]:
-    """At most `limit` messages, then one line saying how many more there are."""
-    if len(problems) <= limit:
-        return list(problems)
-    return [*problems[:limit], f"... and {len(problems) - limit} more problems"]
+    encoding: str = "UTF-8"  # as read: UTF-8, or UTF-16 / UTF-32 (Excel's "Unicode text")
 
 
 def column_letter(position: int) -> str:
@@ -97,25 +124,74 @@ def _read_source(source: str | Path | bytes, source_name: str | None) -> tuple[b
         raise InputError(f"{name}: cannot read the file ({exc.strerror or exc})") from None
 
 
-def decode_text(data: bytes, source: str) -> str:
-    """UTF-8 text without a byte-order mark, or an InputError that says how to fix the file."""
+def _encoding(data: bytes) -> str:
+    """The codec of a text file: by its byte-order mark, else UTF-16 by its zero bytes, else UTF-8.
+
+    Excel's "Unicode text" is UTF-16 little-endian; without a mark, text that
+    is mostly ASCII has a zero in every other byte.
+    """
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    sample = data[:4096] if len(data) % 2 == 0 else b""
+    half = len(sample) // 2
+    if half >= 2:
+        odd, even = sample[1::2].count(0), sample[0::2].count(0)
+        if odd > 0.4 * half and even < 0.05 * half:
+            return "utf-16-le"
+        if even > 0.4 * half and odd < 0.05 * half:
+            return "utf-16-be"
+    return "utf-8-sig"
+
+
+def _decode(data: bytes, source: str) -> tuple[str, str]:
+    """The text, its line ends as LF, and the encoding's name; or an InputError saying why not."""
     if data.startswith(b"PK\x03\x04"):
         raise InputError(f"{source}: this is a spreadsheet workbook, not CSV; {SAVE_AS_HINT}")
-    if b"\x00" in data[:65536]:
-        raise InputError(f"{source}: not a CSV text file (it holds binary data); {SAVE_AS_HINT}")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise InputError(
-            f"{source}: not UTF-8 text (byte {exc.start + 1} cannot be read); {SAVE_AS_HINT}"
+            f"{source}: this is an Excel 97-2003 workbook (.xls), not CSV; {SAVE_AS_HINT}"
+        )
+    encoding = _encoding(data)
+    name = _NAMES[encoding]
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if encoding == "utf-8-sig" and b"\x00" in data:
+            raise InputError(
+                f"{source}: not a CSV text file (it holds binary data); {SAVE_AS_HINT}"
+            ) from None
+        hint = ""
+        if encoding == "utf-8-sig":
+            hint = "; it may be Windows-1252 ('ANSI') text" if _is_cp1252(data) else ""
+        raise InputError(
+            f"{source}: not {name} text (byte {exc.start + 1} cannot be read{hint}); {SAVE_AS_HINT}"
         ) from None
+    sample = text[:65536]
+    if len(_BINARY.findall(sample)) > max(8, len(sample) // 100):
+        raise InputError(f"{source}: not a CSV text file (it holds binary data); {SAVE_AS_HINT}")
+    # Windows CRLF and old Mac CR line ends both become LF, inside quoted cells too.
+    return text.replace("\r\n", "\n").replace("\r", "\n"), name
+
+
+def _is_cp1252(data: bytes) -> bool:
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def decode_text(data: bytes, source: str) -> str:
+    """The file as text (UTF-8, UTF-16 or UTF-32; LF line ends), or an InputError saying why not."""
+    return _decode(data, source)[0]
 
 
 def _sniff_delimiter(text: str) -> str:
     """Comma, semicolon or tab: whichever the header line uses most outside quotes."""
     first = text.split("\n", 1)[0]
     unquoted = re.sub(r'"[^"]*"', "", first)
-    counts = {sep: unquoted.count(sep) for sep in (",", ";", "\t")}
+    counts = {sep: unquoted.count(sep) for sep in DELIMITERS}
     best = max(counts, key=lambda sep: counts[sep])
     return best if counts[best] else ","
 
@@ -138,9 +214,10 @@ def read_table(data: bytes, source: str, numeric: Collection[str] = ()) -> Table
     comes back as text, for the caller to report. All other columns are
     whitespace-stripped text, so "NA" stays "NA". Short rows are padded with
     empty cells, as spreadsheets do; a value beyond the last named column is an
-    error, because it belongs to no column.
+    error, because it belongs to no column. So are a NUL character anywhere
+    and rows separated by another delimiter than the header (`_mixed_rows`).
     """
-    text = decode_text(data, source)
+    text, encoding = _decode(data, source)
     if not text.strip():
         raise InputError(f"{source}: no responses (the file is empty)")
     delimiter = _sniff_delimiter(text)
@@ -173,17 +250,18 @@ def read_table(data: bytes, source: str, numeric: Collection[str] = ()) -> Table
     except pd.errors.ParserError as exc:
         raise InputError(f"{source}: not a readable CSV file ({exc})") from None
     raw.index = pd.RangeIndex(2, len(raw) + 2)  # spreadsheet rows: the header is row 1
-    blank = pd.Series(True, index=raw.index)
+    filled = pd.DataFrame(index=raw.index)
     for pos in range(width):
         column = raw[pos]
         if not is_numeric[pos] or column.dtype.kind not in "iuf":
             column = raw[pos] = column.fillna("").astype(str).str.strip()
-            blank &= column.eq("")
+            filled[pos] = column.ne("")
         else:
-            blank &= column.isna()
-    raw = raw[~blank]
+            filled[pos] = column.notna()
+    keep = filled.any(axis=1)
+    raw, filled = raw[keep], filled[keep]
     for pos in range(len(header), width):
-        stray = raw.index[raw[pos].ne("")]
+        stray = raw.index[filled[pos]]
         if len(stray):
             raise InputError(
                 f"{source}, row {stray[0]}: a value in column {column_letter(pos)}, beyond the"
@@ -191,7 +269,74 @@ def read_table(data: bytes, source: str, numeric: Collection[str] = ()) -> Table
                 " unquoted delimiter?"
             )
     cells = raw[list(range(len(header)))]
-    return Table(source=source, header=header, cells=cells, delimiter=delimiter)
+    table = Table(source, header, cells, delimiter, encoding)
+    problems = _nul_problems(table, "\x00" in text) or _mixed_rows(table, filled)
+    if problems:
+        raise InputError(capped(problems))
+    return table
+
+
+def _named(table: Table, pos: int) -> str:
+    name = table.header[pos]
+    return f"'{name}'" if name and "\x00" not in name else column_letter(pos)
+
+
+def _nul_problems(table: Table, any_nul: bool) -> list[str]:
+    """A NUL character, wherever it is: no text holds one, and the database refuses it."""
+    if not any_nul:
+        return []
+    why = (
+        "holds a NUL character (\\x00), which no text may hold; is part of the file binary?"
+        f" Remove it, or {SAVE_AS_HINT}"
+    )
+    problems = [
+        f"{table.source}, row 1, column {column_letter(pos)}: the header {why}"
+        for pos, name in enumerate(table.header)
+        if "\x00" in name
+    ]
+    for pos in table.cells.columns:
+        column = table.cells[pos]
+        if column.dtype.kind in "iuf":
+            continue
+        for row in table.cells.index[column.str.contains("\x00", regex=False)]:
+            problems.append(f"{table.source}, row {row}, column {_named(table, pos)}: {why}")
+    return sorted(problems, key=_row_order) or [f"{table.source}: {why}"]
+
+
+def _row_order(message: str) -> int:
+    found = re.search(r", row (\d+)", message)
+    return int(found.group(1)) if found else 0
+
+
+def _mixed_rows(table: Table, filled: pd.DataFrame) -> list[str]:
+    """Rows that hold all their values in column A, separated by another delimiter.
+
+    A file pasted together from two sources, say one written with commas and
+    one with semicolons: pandas reads such a row as one long first cell, and
+    every other message about it would mislead.
+    """
+    columns = len(table.header)
+    if columns < 2 or table.cells.empty or table.cells[0].dtype.kind in "iuf":
+        return []
+    first = table.cells[0]
+    others = [sep for sep in DELIMITERS if sep != table.delimiter]
+    counts = {sep: first.str.count(re.escape(sep)) for sep in others}
+    most = pd.concat(counts, axis=1).max(axis=1)
+    alone = filled[0] & ~filled[list(range(1, columns))].any(axis=1)
+    suspicious = alone & (most >= max(1, (columns - 1) / 2))
+    problems = []
+    for row in table.cells.index[suspicious]:
+        used = max(others, key=lambda sep: counts[sep][row])
+        problems.append(
+            f"{table.source}, row {row}, column A: the whole row is in one cell, separated by"
+            f" {_shown(used)} while the header row uses {_shown(table.delimiter)}; the file mixes"
+            f" delimiters: {SAVE_AS_HINT}, so that every row uses the same one"
+        )
+    return problems
+
+
+def _shown(delimiter: str) -> str:
+    return "tabs" if delimiter == "\t" else f"'{delimiter}'"
 
 
 def _column_key(name: str) -> str:
@@ -199,7 +344,7 @@ def _column_key(name: str) -> str:
     return name.lower() if name.lower() in KNOWN_COLUMNS else name
 
 
-def _header_problems(table: Table, bank: Bank) -> tuple[list[str], dict[str, int]]:
+def header_problems(table: Table, bank: Bank) -> tuple[list[str], dict[str, int]]:
     """Check column names; return the problems and the position of each usable column."""
     source = table.source
     keys = [_column_key(name) for name in table.header]
@@ -220,10 +365,17 @@ def _header_problems(table: Table, bank: Bank) -> tuple[list[str], dict[str, int
         elif key in known:
             positions[key] = pos
         else:
-            hint = get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+            close = get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+            other = next((sep for sep in DELIMITERS if sep != table.delimiter and sep in name), "")
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            if other:
+                hint = (
+                    f" (it holds {_shown(other)} while the file uses {_shown(table.delimiter)}"
+                    f" between columns: does it mix delimiters? {SAVE_AS_HINT})"
+                )
             problems.append(
                 f"{source}: column '{name}' is not an item of bank '{bank.id}' nor one of"
-                f" {', '.join(KNOWN_COLUMNS)}" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                f" {', '.join(KNOWN_COLUMNS)}{hint}"
             )
     missing = [c for c in (*REQUIRED_METADATA, *bank.item_ids) if counts[c] == 0]
     if missing:
@@ -233,76 +385,39 @@ def _header_problems(table: Table, bank: Bank) -> tuple[list[str], dict[str, int
     return problems, positions
 
 
-Problem = tuple[int, int, str]  # (spreadsheet row, column position, message): sortable
-
-
-def _as_numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
-    """Float values of an answer column, and for a text column the text (for messages)."""
-    if column.dtype.kind in "iuf":
-        return column.to_numpy(dtype=float, na_value=np.nan), None
-    text = column.astype(str)
-    values = pd.to_numeric(text.where(text.ne("")), errors="coerce")
-    return values.to_numpy(dtype=float, na_value=np.nan), text.to_numpy(dtype=object)
-
-
-def scale_problems(
-    cells: pd.DataFrame, positions: Sequence[int], points: int, source: str
-) -> tuple[pd.DataFrame, list[Problem]]:
-    """Answers as floats (empty -> NaN), and every cell that is not a whole number on 1..points.
-
-    `cells` has spreadsheet row numbers as index and column names as columns;
-    `positions` are the columns' places in the file, for sorting messages.
-    The checks are whole-column operations; only bad cells are visited one by
-    one, to write their messages.
-    """
-    values = np.empty(cells.shape, dtype=float)
-    not_number = np.zeros(cells.shape, dtype=bool)
-    texts: dict[int, np.ndarray] = {}
-    for c, name in enumerate(cells.columns):
-        values[:, c], text = _as_numbers(cells[name])
-        if text is not None:
-            texts[c] = text
-            not_number[:, c] = (text != "") & np.isnan(values[:, c])
-    with np.errstate(invalid="ignore"):
-        not_whole = np.isfinite(values) & (values != np.floor(values))
-        off_scale = ~np.isnan(values) & ~not_whole & ((values < 1) | (values > points))
-    problems: list[Problem] = []
-    for r, c in zip(*np.nonzero(not_number | not_whole | off_scale), strict=True):
-        if not_number[r, c]:
-            why = f"is not a number; use 1-{points}, or leave it empty for don't know"
-        elif not_whole[r, c]:
-            why = f"is not a whole number on the 1-{points} scale"
-        else:
-            why = f"is not on the 1-{points} scale"
-        shown = texts[c][r] if c in texts else f"{values[r, c]:g}"
-        row, column = int(cells.index[r]), cells.columns[c]
-        message = f"{source}, row {row}, column '{column}': '{shown}' {why}"
-        problems.append((row, positions[c], message))
-    return pd.DataFrame(values, index=cells.index, columns=cells.columns), problems
+def is_export_header(header: Sequence[str], bank: Bank) -> bool:
+    """Whether a header is the one Role Radar's responses export writes (see the module doc)."""
+    metadata = len(METADATA_COLUMNS)
+    return tuple(header[:metadata]) == METADATA_COLUMNS and all(
+        name in bank.item_ids for name in header[metadata:]
+    )
 
 
 def unneutralise(text: pd.Series) -> pd.Series:
     """Undo an export's formula guard, so a team named "=x" round-trips as "=x".
 
     Only an apostrophe before a trigger or another apostrophe is taken off; a
-    typed "'plain" stays as it is.
+    typed "'plain" stays as it is. Apply it only to an export
+    (`is_export_header`): anyone else's "'=x" means "'=x".
     """
     guarded = text.str.startswith("'") & text.str[1:2].isin([*FORMULA_TRIGGERS, "'"])
     return text.mask(guarded, text.str[1:])
 
 
-def _parse_submitted(column: pd.Series, pos: int, source: str) -> tuple[pd.Series, list[Problem]]:
-    """Dates as the store writes them (ISO 8601 UTC to the second); empty stays empty."""
-    parsed = pd.to_datetime(
-        column.where(column.ne("")), errors="coerce", utc=True, format="ISO8601"
-    )
-    bad = column.ne("") & parsed.isna()
-    problems = [
-        (int(row), pos, f"{source}, row {row}, column 'submitted_at': '{column[row]}' {NOT_A_DATE}")
-        for row in column.index[bad]
-    ]
-    iso = parsed.dt.strftime("%Y-%m-%dT%H:%M:%SZ").astype(str)
-    return iso.where(parsed.notna(), "").astype(str), problems
+def wide_cells(
+    table: Table, bank: Bank, positions: dict[str, int]
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A wide file's usable columns by name (``team``, item ids ...), and each one's header.
+
+    Text columns lose an export's formula guard when the file is an export.
+    """
+    export = is_export_header(table.header, bank)
+    frame = pd.DataFrame(index=table.cells.index)
+    for name in (*KNOWN_COLUMNS, *bank.item_ids):
+        if name in positions:
+            column = table.cells[positions[name]]
+            frame[name] = unneutralise(column) if export and name in KNOWN_COLUMNS else column
+    return frame, {name: table.header[pos] for name, pos in positions.items()}
 
 
 def read_responses(
@@ -320,44 +435,31 @@ def read_responses(
     -------
     DataFrame with whichever of ``response_id, submitted_at, round`` the file
     has, then ``team, role`` (str), then ``comment`` if present, then one float
-    column per bank item in bank order (NaN = don't know or skipped). Text
-    columns lose the apostrophe an export puts before a formula-like value;
-    ``submitted_at`` is normalised to ISO 8601 UTC (``2025-03-31T14:05:00Z``),
-    the form `store.responses_frame` gives, or "" when empty.
+    column per bank item in bank order (NaN = don't know or skipped). In an
+    export (`is_export_header`), text columns lose the apostrophe the export
+    put before a formula-like value; ``submitted_at`` is normalised to ISO
+    8601 UTC (``2025-03-31T14:05:00Z``), the form `store.responses_frame`
+    gives, or "" when empty.
 
     Raises
     ------
     InputError
-        Listing every problem: not UTF-8, empty, unknown, missing or duplicated
-        columns, empty team or role, and cells not whole numbers on ``1..points``,
-        each with its spreadsheet row (header = row 1) and column.
+        Listing every problem: not a text file, empty, unknown, missing or
+        duplicated columns, and every cell `validate.check_rows` refuses (empty
+        team or role, too long, control characters, answers not whole numbers on
+        ``1..points``, repeated ids, bad dates), each with its spreadsheet row
+        (header = row 1) and column.
     """
     data, name = _read_source(source, source_name)
     table = read_table(data, name, numeric=bank.item_ids)
-    problems, positions = _header_problems(table, bank)
+    problems, positions = header_problems(table, bank)
     if table.cells.empty:
         problems.append(f"{name}: no responses (only a header row)")
-    cells = table.cells
-    rows: list[Problem] = []
-    frame = pd.DataFrame(index=cells.index)
-    for col in (c for c in KNOWN_COLUMNS if c in positions):
-        frame[col] = unneutralise(cells[positions[col]])
-    for col in (c for c in REQUIRED_METADATA if c in positions):
-        why = f"empty; every response needs a {col}"
-        rows += [
-            (int(row), positions[col], f"{name}, row {row}, column '{col}': {why}")
-            for row in frame.index[frame[col].eq("")]
-        ]
-    if "submitted_at" in frame:
-        frame["submitted_at"], bad_dates = _parse_submitted(
-            frame["submitted_at"], positions["submitted_at"], name
-        )
-        rows += bad_dates
-    present = [item for item in bank.item_ids if item in positions]
-    answers = cells[[positions[item] for item in present]].set_axis(present, axis=1)
-    where = [positions[item] for item in present]
-    values, bad_cells = scale_problems(answers, where, bank.scale.points, name)
-    problems += [message for *_, message in sorted(rows + bad_cells)]
+    frame, headers = wide_cells(table, bank, positions)
+    checked, rows = check_rows(
+        frame, bank, source=name, rows=frame.index, headers=headers, positions=positions
+    )
+    problems += [message for *_, message in sorted(rows)]
     if problems:
         raise InputError(capped(problems))
-    return pd.concat([frame, values[bank.item_ids]], axis=1).reset_index(drop=True)
+    return checked.reset_index(drop=True)

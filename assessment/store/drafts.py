@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
+from assessment.bank import LINE_BREAKS, control_characters
 from assessment.errors import AssessmentError, InputError
 from assessment.policy import MAX_DRAFT_CHARS
 from assessment.store.rounds import now_utc, round_row, token_problems
@@ -27,11 +28,13 @@ def save_draft(engine: Engine, token: str, resume_token: str, draft: dict[str, A
     problems = token_problems("resume token", resume_token)
     try:
         data = json.dumps(draft, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         problems.append(f"draft: cannot be stored as JSON ({exc})")
         data = ""
     if not isinstance(draft, dict):
         problems.append("draft: must be a dictionary")
+    elif data:
+        problems += _text_problems(draft)
     if len(data) > MAX_DRAFT_CHARS:
         problems.append(f"draft: larger than {MAX_DRAFT_CHARS} characters")
     if problems:
@@ -47,6 +50,31 @@ def save_draft(engine: Engine, token: str, resume_token: str, draft: dict[str, A
             "updated_at": now_utc(),
         }
         conn.execute(_upsert(conn, drafts, values, ["round_id", "resume_token"]))
+
+
+def _text_problems(draft: dict[str, Any]) -> list[str]:
+    """Text in a draft holding control characters other than line breaks and tabs.
+
+    JSON would escape them, but a draft is restored into the survey: a comment
+    with a NUL could then never be submitted. Refused at once, the survey page
+    shows why while the respondent is still typing.
+    """
+    problems = []
+    stack: list[tuple[str, Any]] = [(str(key), value) for key, value in draft.items()]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            stack += [(f"{where}.{key}", item) for key, item in value.items()]
+        elif isinstance(value, list):
+            stack += [(f"{where}[{i}]", item) for i, item in enumerate(value)]
+        texts = [value] if isinstance(value, str) else []
+        texts += [str(key) for key in value] if isinstance(value, dict) else []
+        found = ", ".join(filter(None, (control_characters(t, LINE_BREAKS) for t in texts)))
+        if found:
+            problems.append(
+                f"{where}: holds an invisible control character ({found}); please remove it"
+            )
+    return sorted(problems)
 
 
 def _upsert(

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from assessment.bank import Bank
+from assessment.bank import LINE_BREAKS, NAME_CONTROLS, Bank, control_characters
 from assessment.errors import AssessmentError, InputError
 from assessment.policy import MAX_COMMENT_CHARS
 from assessment.store.bulk import insert_answers
@@ -67,10 +67,16 @@ def _submission_problems(
     comment: str | None,
 ) -> list[str]:
     problems = []
-    if team not in teams:
+    # Control characters first: a NUL would reach the database (PostgreSQL refuses it with
+    # an error naming the statement) and a terminal escape would reach the CLI.
+    for label, value in (("team", team), ("role", role)):
+        found = control_characters(value, NAME_CONTROLS) if isinstance(value, str) else ""
+        if found:
+            problems.append(f"{label}: holds a control character ({found}); remove it")
+    if team not in teams and not problems:
         problems.append(f"team: '{team}' is not one of this round's teams ({', '.join(teams)})")
     role_ids = [r.id for r in bank.roles]
-    if role not in role_ids:
+    if role not in role_ids and not problems:
         problems.append(f"role: '{role}' is not one of {', '.join(role_ids)}")
     if not isinstance(answers_, Mapping):
         problems.append("answers: must map item ids to answers")
@@ -80,6 +86,11 @@ def _submission_problems(
         problems.append("comment: must be text")
     elif comment is not None and len(comment.strip()) > MAX_COMMENT_CHARS:
         problems.append(f"comment: longer than {MAX_COMMENT_CHARS} characters; please shorten it")
+    elif comment is not None and control_characters(comment, LINE_BREAKS):
+        problems.append(
+            f"comment: holds an invisible control character"
+            f" ({control_characters(comment, LINE_BREAKS)}); please remove it"
+        )
     return problems
 
 

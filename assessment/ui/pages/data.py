@@ -3,7 +3,8 @@
 Downloads are built when clicked (`exports.round_export`). An upload is read
 and checked in full (`forms.prepare_import`) and shown -- format, column
 mapping, dropped personal columns, problems -- before the leader confirms; the
-import then stores all rows or none.
+import then stores the rows that same check validated (`plan.require_validated`),
+all or none, so the page never offers an import the store then refuses.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from assessment.interchange.forms import ImportPlan, prepare_import
 from assessment.policy import MAX_IMPORT_BYTES
 from assessment.results.text import round_label
 from assessment.results.view import default_round
+from assessment.scoring.privacy import shown_total
 from assessment.service.exports import GROUPINGS, export_name, round_export
 from assessment.ui.common import engine
 from assessment.ui.leader import notify, offer_demo, require_leader, take_notice
@@ -26,6 +28,7 @@ ROUND_KEY = "data_round"
 SCORES_BY_KEY, RETRO_BY_KEY = "data_scores_by", "data_retro_by"
 UPLOAD_KEY, CONFIRM_KEY = "data_upload", "data_confirm_import"
 IMPORTED_KEY = "data_imported"  # file digests imported in this session
+UPLOAD_TYPES = ["csv", "txt", "tsv"]  # Excel saves "Unicode text" (UTF-16, tabs) as .txt
 NOTICE_SLOT = "import"  # import messages show by the import button, not at the page top
 WHOLE = "Whole organisation"
 RETRO_GROUPINGS = [WHOLE, "By team"]
@@ -46,7 +49,10 @@ def pick_round() -> tuple[store.Round, int] | None:
         options=list(by_token),
         key=ROUND_KEY,
         format_func=lambda t: round_label(
-            by_token[t].name, by_token[t].created_at, counts[t], by_token[t].is_open
+            by_token[t].name,
+            by_token[t].created_at,
+            shown_total(counts[t], by_token[t].min_group_size),
+            by_token[t].is_open,
         ),
     )
     return by_token[token], counts[token]
@@ -112,7 +118,7 @@ def _import(token: str, name: str, data: bytes, filename: str) -> None:
         plan = prepare_import(data, rnd.bank, filename, teams=rnd.teams)
         if plan.digest in imported:
             return  # a second click that arrived while the first was being stored
-        count = store.import_responses(engine(), token, plan.require_ok(), source="import")
+        count = store.import_responses(engine(), token, plan.require_validated(), source="import")
     except AssessmentError as exc:
         notify("error", "Nothing was imported.\n\n" + bullets(exc.problems), slot=NOTICE_SLOT)
         return
@@ -154,11 +160,15 @@ def imports(rnd: store.Round) -> None:
     st.subheader("Import", anchor=False)
     st.caption(
         "A Role Radar responses CSV, a Google Forms export (Responses → Download responses),"
-        " or a Microsoft Forms export saved from Excel as *CSV UTF-8*. Names and e-mail"
-        f" addresses are dropped, never stored. Up to {MAX_IMPORT_BYTES // 2**20} MB."
+        " or a Microsoft Forms export saved from Excel as *CSV UTF-8* (or *Unicode text*)."
+        " Names and e-mail addresses are dropped, never stored."
+        f" Up to {MAX_IMPORT_BYTES // 2**20} MB."
     )
     upload = st.file_uploader(
-        "Responses file", type=["csv"], key=UPLOAD_KEY, max_upload_size=MAX_IMPORT_BYTES // 2**20
+        "Responses file",
+        type=UPLOAD_TYPES,
+        key=UPLOAD_KEY,
+        max_upload_size=MAX_IMPORT_BYTES // 2**20,
     )
     if upload is None:
         take_notice(slot=NOTICE_SLOT)

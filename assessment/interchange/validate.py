@@ -1,0 +1,402 @@
+"""The one check of responses before they are scored or stored: every rule, in one place.
+
+`check_rows` checks and converts the cells of a wide frame -- ``team``,
+``role``, ``comment``, ``response_id``, ``submitted_at`` and one column per
+bank item -- against everything the store needs: lengths from
+`assessment.policy`, no control characters, whole answers on the bank's
+scale, unique response ids, dates that parse. `read_responses` (the CLI's
+``score``), `forms.prepare_import` (the Import page's preview and the CLI's
+``import``) and `validate_import` (a frame handed to the store directly) all
+call it, so a file the preview accepts is a file the store accepts, with the
+same messages.
+
+Each message names the file, the spreadsheet row (the header is row 1) and
+the column as headed in the file; messages are sorted by row, then column,
+and capped at `MAX_PROBLEMS`. A frame that did not come from a file is named
+as the CSV it would be written to: its first row is row 2.
+
+The result of a clean check is a `ValidatedImport`: plain lists and one
+array, ready for `store.import_responses` to insert without checking again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+
+from assessment.bank import (
+    LINE_BREAKS,
+    NAME_CONTROLS,
+    Bank,
+    control_characters,
+    control_class,
+    control_pattern,
+)
+from assessment.errors import InputError
+from assessment.policy import MAX_COMMENT_CHARS, MAX_NAME_CHARS, MAX_TOKEN_CHARS
+
+__all__ = [
+    "KNOWN_COLUMNS",
+    "MAX_PROBLEMS",
+    "METADATA_COLUMNS",
+    "NOT_A_DATE",
+    "OPTIONAL_COLUMNS",
+    "REQUIRED_METADATA",
+    "Problem",
+    "ValidatedImport",
+    "capped",
+    "check_rows",
+    "quoted",
+    "scale_problems",
+    "validate_import",
+    "validated",
+]
+
+METADATA_COLUMNS = ("response_id", "submitted_at", "round", "team", "role")
+REQUIRED_METADATA = ("team", "role")
+# Optional on import (the store keeps comments apart from answers); never exported.
+OPTIONAL_COLUMNS = ("comment",)
+KNOWN_COLUMNS = (*METADATA_COLUMNS, *OPTIONAL_COLUMNS)
+MAX_PROBLEMS = 50
+NOT_A_DATE = "is not a date and time like 2025-03-31T14:05:00Z"
+
+Problem = tuple[int, int, str]  # (spreadsheet row, column position, message): sortable
+
+# column -> (longest, characters allowed besides the printable ones)
+_TEXT_RULES = {
+    "team": (MAX_NAME_CHARS, NAME_CONTROLS),
+    "role": (MAX_NAME_CHARS, NAME_CONTROLS),
+    "comment": (MAX_COMMENT_CHARS, LINE_BREAKS),
+    "response_id": (MAX_TOKEN_CHARS, ""),
+}
+
+
+def quoted(value: object, width: int = 40) -> str:
+    """A cell for a message, in quotes and at most `width` characters: 'a long te…'."""
+    text = str(value)
+    return f"'{text if len(text) <= width else text[: width - 1] + '…'}'"
+
+
+def capped(problems: Sequence[str], limit: int = MAX_PROBLEMS) -> list[str]:
+    """At most `limit` messages, then one line saying how many more there are."""
+    if len(problems) <= limit:
+        return list(problems)
+    return [*problems[:limit], f"... and {len(problems) - limit} more problems"]
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """How messages name a frame's cells: file, spreadsheet rows, headers, column positions."""
+
+    source: str
+    rows: np.ndarray
+    headers: Mapping[str, str]
+    positions: Mapping[str, int]
+
+    @classmethod
+    def of(
+        cls,
+        frame: pd.DataFrame,
+        source: str,
+        rows: Sequence[int] | pd.Index | None,
+        headers: Mapping[str, str] | None,
+        positions: Mapping[str, int] | None,
+    ) -> _Origin:
+        numbers = np.arange(2, len(frame) + 2) if rows is None else np.asarray(rows, dtype=int)
+        where = {str(c): p for p, c in enumerate(frame.columns)} | dict(positions or {})
+        return cls(source, numbers, dict(headers or {}), where)
+
+    def problem(self, r: int | np.integer, column: str, text: str) -> Problem:
+        row = int(self.rows[r])
+        header = self.headers.get(column, column)
+        return (
+            row,
+            self.positions.get(column, 0),
+            f"{self.source}, row {row}, column '{header}': {text}",
+        )
+
+
+def _as_numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """Float values of an answer column, and for a column of text the text (for messages)."""
+    if column.dtype.kind in "iuf":
+        return column.to_numpy(dtype=float, na_value=np.nan), None
+    text = _text(column)
+    values = pd.to_numeric(text.where(text.ne("")), errors="coerce")
+    return values.to_numpy(dtype=float, na_value=np.nan), text.to_numpy(dtype=object)
+
+
+def scale_problems(
+    cells: pd.DataFrame,
+    positions: Sequence[int],
+    points: int,
+    source: str,
+    *,
+    rows: Sequence[int] | pd.Index | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Answers as floats (empty -> NaN), and every cell that is not a whole number on 1..points.
+
+    `cells` has one column per item; `positions` are the columns' places in
+    the file, for sorting messages; `rows` the spreadsheet row of each row
+    (default: the index). The checks are whole-column operations; only bad
+    cells are visited one by one, to write their messages.
+    """
+    values = np.empty(cells.shape, dtype=float)
+    not_number = np.zeros(cells.shape, dtype=bool)
+    for c, name in enumerate(cells.columns):
+        values[:, c], text = _as_numbers(cells[name])
+        if text is not None:
+            not_number[:, c] = (text != "") & np.isnan(values[:, c])
+    with np.errstate(invalid="ignore"):
+        not_whole = np.isfinite(values) & (values != np.floor(values))
+        off_scale = ~np.isnan(values) & ~not_whole & ((values < 1) | (values > points))
+    where = np.asarray(cells.index if rows is None else rows, dtype=int)
+    names = dict(headers or {})
+    problems: list[Problem] = []
+    for r, c in zip(*np.nonzero(not_number | not_whole | off_scale), strict=True):
+        if not_number[r, c]:
+            why = f"is not a number; use 1-{points}, or leave it empty for don't know"
+        elif not_whole[r, c]:
+            why = f"is not a whole number on the 1-{points} scale"
+        else:
+            why = f"is not on the 1-{points} scale"
+        shown = _shown(cells.iat[r, c], values[r, c])
+        row, column = int(where[r]), str(cells.columns[c])
+        message = (
+            f"{source}, row {row}, column '{names.get(column, column)}': {quoted(shown)} {why}"
+        )
+        problems.append((row, positions[c], message))
+    return pd.DataFrame(values, index=cells.index, columns=cells.columns), problems
+
+
+def _shown(cell: object, value: float) -> str:
+    """A cell as the user typed it: 6 rather than 6.0, text as text."""
+    if isinstance(cell, str) or np.isnan(value):
+        return str(cell).strip()
+    return f"{value:g}"
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """Stripped text, "" where missing.
+
+    A string column stays one (fast, pyarrow); anything else becomes Python
+    strings in an object column, which can hold any text a caller passes,
+    even a lone surrogate, so the checks can report it instead of failing.
+    """
+    if isinstance(column.dtype, pd.StringDtype):
+        return column.fillna("").str.strip()
+    values = column.to_numpy(dtype=object, na_value=None)
+    missing = pd.isna(values)
+    text = ["" if gone else str(value).strip() for value, gone in zip(values, missing, strict=True)]
+    return pd.Series(text, index=column.index, dtype=object)
+
+
+def _has_controls(text: pd.Series, allowed: str) -> np.ndarray:
+    """Which cells hold a control character (pyarrow strings hold no surrogates; RE2 reads none)."""
+    arrow = isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow"
+    pattern = control_class(allowed) if arrow else control_pattern(allowed)
+    return text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
+
+
+def _text_problems(text: pd.Series, column: str, origin: _Origin) -> list[Problem]:
+    longest, allowed = _TEXT_RULES[column]
+    problems = []
+    if column in REQUIRED_METADATA:
+        why = f"empty; every response needs a {column}"
+        problems += [origin.problem(r, column, why) for r in np.flatnonzero(text.eq(""))]
+    lengths = text.str.len().to_numpy()
+    problems += [
+        origin.problem(r, column, f"longer than {longest} characters ({lengths[r]}); shorten it")
+        for r in np.flatnonzero(lengths > longest)
+    ]
+    for r in np.flatnonzero(_has_controls(text, allowed)):
+        found = control_characters(text.iat[r], allowed)
+        problems.append(
+            origin.problem(r, column, f"holds a control character ({found}); remove it")
+        )
+    if column == "response_id":
+        repeated = (text.duplicated(keep="first") & text.ne("")).to_numpy()
+        first = {value: i for i, value in reversed(list(enumerate(text.tolist())))}
+        problems += [
+            origin.problem(
+                r,
+                column,
+                f"{quoted(text.iat[r])} repeats the id of row {origin.rows[first[text.iat[r]]]}",
+            )
+            for r in np.flatnonzero(repeated)
+        ]
+    return problems
+
+
+def _submitted(text: pd.Series, origin: _Origin) -> tuple[pd.Series, list[Problem]]:
+    """Dates as the store writes them (ISO 8601 UTC to the second); empty stays empty."""
+    parsed = pd.to_datetime(text.where(text.ne("")), errors="coerce", utc=True, format="ISO8601")
+    bad = (text.ne("") & parsed.isna()).to_numpy()
+    problems = [
+        origin.problem(r, "submitted_at", f"{quoted(text.iat[r])} {NOT_A_DATE}")
+        for r in np.flatnonzero(bad)
+    ]
+    iso = parsed.dt.strftime("%Y-%m-%dT%H:%M:%SZ").astype(object)
+    return iso.where(parsed.notna(), ""), problems
+
+
+def check_rows(
+    frame: pd.DataFrame,
+    bank: Bank,
+    *,
+    source: str,
+    rows: Sequence[int] | pd.Index | None = None,
+    headers: Mapping[str, str] | None = None,
+    positions: Mapping[str, int] | None = None,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Check every cell of a wide frame; return it converted, and every problem.
+
+    Parameters
+    ----------
+    frame : columns named `KNOWN_COLUMNS` and bank item ids (others are
+        ignored: the caller reports them); cells as text or numbers.
+    source : the file name every message starts with.
+    rows : the spreadsheet row of each frame row; default: as if the frame
+        were written to a CSV, the first row being row 2.
+    headers : each column's header in the file (e.g. ``'Your role'``), for
+        messages; default: the column name.
+    positions : each column's place in the file, for sorting messages.
+
+    Returns
+    -------
+    The frame with the known columns it has, in `KNOWN_COLUMNS` order, as
+    stripped text ("" when empty; ``submitted_at`` as ISO 8601 UTC), then one
+    float column per bank item it has, in bank order (NaN when empty), with
+    the same index; and the problems, unsorted.
+    """
+    origin = _Origin.of(frame, source, rows, headers, positions)
+    out = pd.DataFrame(index=frame.index)
+    problems: list[Problem] = []
+    for column in (c for c in KNOWN_COLUMNS if c in frame):
+        text = _text(frame[column])
+        if column in _TEXT_RULES:
+            problems += _text_problems(text, column, origin)
+        if column == "submitted_at":
+            text, bad_dates = _submitted(text, origin)
+            problems += bad_dates
+        out[column] = text
+    items = [item for item in bank.item_ids if item in frame]
+    values, bad_cells = scale_problems(
+        frame[items],
+        [origin.positions.get(item, 0) for item in items],
+        bank.scale.points,
+        source,
+        rows=origin.rows,
+        headers=origin.headers,
+    )
+    return pd.concat([out, values], axis=1), problems + bad_cells
+
+
+@dataclass(frozen=True)
+class ValidatedImport:
+    """Checked responses, ready to store: one entry per response, answers in `item_ids` order.
+
+    Build it with `validate_import` or `forms.prepare_import`, which check
+    every rule; `store.import_responses` then only makes sure it fits the
+    round's bank.
+    """
+
+    source: str  # the file, named in the store's messages
+    bank_id: str
+    bank_version: int
+    response_ids: list[str]
+    ids_given: bool  # whether any id came from the data (then clashes with stored ids are checked)
+    submitted_at: list[datetime | None]  # None: stored with the import's time
+    teams: list[str]
+    roles: list[str]
+    comments: list[str | None]
+    item_ids: list[str]
+    values: np.ndarray  # float, shape (responses, items), NaN where missing
+
+    def __len__(self) -> int:
+        return len(self.response_ids)
+
+
+def validated(checked: pd.DataFrame, bank: Bank, *, source: str) -> ValidatedImport:
+    """A `ValidatedImport` from a frame `check_rows` returned without problems.
+
+    Rows without a response id get a random one; rows without a date are
+    stored with the time of the import.
+    """
+    given = checked["response_id"].tolist() if "response_id" in checked else [""] * len(checked)
+    stamps = pd.to_datetime(
+        checked["submitted_at"].where(checked["submitted_at"].ne("")), utc=True, format="ISO8601"
+    ) if "submitted_at" in checked else None  # fmt: skip
+    comments = checked["comment"].tolist() if "comment" in checked else [""] * len(checked)
+    items = [item for item in bank.item_ids if item in checked]
+    return ValidatedImport(
+        source=source,
+        bank_id=bank.id,
+        bank_version=bank.version,
+        response_ids=[value or secrets.token_hex(16) for value in given],
+        ids_given="response_id" in checked,
+        submitted_at=(
+            [None] * len(checked)
+            if stamps is None
+            else [None if pd.isna(s) else s.to_pydatetime() for s in stamps]
+        ),
+        teams=checked["team"].tolist(),
+        roles=checked["role"].tolist(),
+        comments=[text or None for text in comments],
+        item_ids=items,
+        values=checked[items].to_numpy(dtype=float),
+    )
+
+
+def _frame_problems(frame: pd.DataFrame, bank: Bank, source: str) -> list[str]:
+    """What makes a frame unusable as a whole: unknown or missing columns, no items, no rows."""
+    known = {*KNOWN_COLUMNS, *bank.item_ids}
+    problems = [
+        f"{source}: column '{column}' is not an item of bank '{bank.id}' v{bank.version}"
+        f" nor one of {', '.join(KNOWN_COLUMNS)}"
+        for column in frame.columns
+        if str(column) not in known
+    ]
+    problems += [f"{source}: missing column '{c}'" for c in REQUIRED_METADATA if c not in frame]
+    if not any(item in frame for item in bank.item_ids):
+        problems.append(
+            f"{source}: no item columns; expected ids of bank '{bank.id}' such as"
+            f" '{bank.item_ids[0]}'"
+        )
+    if len(frame) == 0:
+        problems.append(f"{source}: no responses (no rows)")
+    if frame.columns.duplicated().any():
+        problems.append(f"{source}: some columns appear twice; keep one of each")
+    return problems
+
+
+def validate_import(
+    frame: pd.DataFrame,
+    bank: Bank,
+    *,
+    source: str = "responses frame",
+    rows: Sequence[int] | pd.Index | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> ValidatedImport:
+    """Check a wide responses frame against `bank`; raise `InputError` listing every problem.
+
+    Required: ``team`` and ``role`` (any non-empty text: imported data may
+    come from teams the round does not list, or roles written out) and at
+    least one item column. Optional: ``response_id`` and ``submitted_at``
+    (generated / the import's time when absent or empty), ``round`` (ignored:
+    rows go to the round imported into) and ``comment``. Item cells are whole
+    numbers in ``1..points`` or empty. See `check_rows` for `rows` and
+    `headers`.
+    """
+    problems = _frame_problems(frame, bank, source)
+    if problems:
+        raise InputError(problems)
+    checked, cells = check_rows(frame, bank, source=source, rows=rows, headers=headers)
+    if cells:
+        raise InputError(capped([message for *_, message in sorted(cells)]))
+    return validated(checked, bank, source=source)
