@@ -156,11 +156,13 @@ def test_demo_loads_two_rounds_and_prints_their_links(run: Run, db_url: str) -> 
         engine.dispose()
 
 
-def test_cli_default_database_is_created_under_data(
+def test_cli_default_database_is_the_per_user_file(
     run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("ASSESSMENT_DATABASE_URL")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     assert run("round", "open", "Q3", "--team", "A").code == 0
-    assert (tmp_path / "data" / "role_radar.db").is_file()
-    with sa.create_engine(f"sqlite:///{tmp_path / 'data' / 'role_radar.db'}").connect() as conn:
+    default = tmp_path / "xdg" / "role-radar" / "role_radar.db"
+    assert default.is_file() and not (tmp_path / "data").exists()
+    with sa.create_engine(f"sqlite:///{default}").connect() as conn:
         assert conn.execute(sa.text("SELECT name FROM rounds")).scalars().all() == ["Q3"]

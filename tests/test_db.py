@@ -16,14 +16,16 @@ from assessment.store.schema import SCHEMA_VERSION, init_db, make_engine, readin
 from tests.support.db import make_postgres_engine, make_sqlite_engine
 
 
-def test_make_engine_default_is_a_sqlite_file_under_data(
+def test_make_engine_default_is_the_per_user_sqlite_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     db = make_engine()
     assert db.url.get_backend_name() == "sqlite"
-    assert Path(db.url.database or "") == tmp_path / "data" / "role_radar.db"
-    assert (tmp_path / "data").is_dir()
+    assert Path(db.url.database or "") == tmp_path / "xdg" / "role-radar" / "role_radar.db"
+    assert (tmp_path / "xdg" / "role-radar").is_dir()
+    assert not (tmp_path / "data").exists()  # never the working directory
     db.dispose()
 
 

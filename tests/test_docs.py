@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from assessment.cli import serve
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -23,17 +25,30 @@ def _cli_examples() -> list[list[str]]:
     return commands
 
 
-def test_readme_quick_start_gives_two_commands() -> None:
+def _quick_start() -> list[str]:
     quick = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    blocks = re.findall(r"```bash\n(.*?)```", quick, flags=re.S)
-    assert [b.strip() for b in blocks] == [
-        "python3 -m pip install -e . && python3 -m streamlit run streamlit_app.py",
-        "python3 -m pip install -e '.[test]' && python3 -m pytest",
+    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", quick, flags=re.S)]
+
+
+def test_readme_quick_start_gives_two_commands() -> None:
+    """Each works on a fresh Debian or Ubuntu: a venv, since PEP 668 forbids the system Python."""
+    assert _quick_start() == [
+        "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && assessment serve",
+        "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]'"
+        " && python3 -m pytest",
     ]
+
+
+def test_ci_checks_the_wheel_then_ends_with_the_readme_test_command() -> None:
+    run = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    lines = [line for line in run if line.strip() and not line.lstrip().startswith("#")]
+    assert lines[-1] == _quick_start()[1]  # exactly, as the README gives it
+    assert "bash .ci/wheel-check" in lines[:-1]
 
 
 def test_readme_cli_examples_run(run_cli, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(serve, "_run", lambda argv: 0)  # an `assessment serve` example: no exec
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'docs.db'}")
     monkeypatch.setenv("ASSESSMENT_BASE_URL", "http://localhost:8501")
     examples = _cli_examples()

@@ -3,7 +3,7 @@
 Role Radar has one leader credential, like Jupyter's token: either the
 operator chooses it (``ASSESSMENT_LEADER_PASSWORD``), or the first start
 creates a random passcode, stores only its salted scrypt hash in the database
-(table ``leader_credentials``) and prints the passcode once to the terminal.
+(table ``leader_credentials`` of the recorded schema) and prints the passcode once to the terminal.
 Passcodes are compared as scrypt hashes with `hmac.compare_digest`, so neither
 a database dump nor the timing of a wrong guess gives the passcode away.
 
@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from assessment.errors import AssessmentError
+from assessment.store.schema import init_db, leader_credentials
 
 __all__ = [
     "MAX_DELAY_S",
@@ -63,14 +64,6 @@ _MAXMEM = 64 * 1024 * 1024
 MAX_DELAY_S = 30
 _CREDENTIAL_ID = 1  # one leader credential per installation
 
-auth_metadata = sa.MetaData()
-leader_credentials = sa.Table(
-    "leader_credentials",
-    auth_metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
-    sa.Column("passcode_hash", sa.String(300), nullable=False),
-    sa.Column("created_at", sa.String(40), nullable=False),
-)
 
 
 # -- hashing -----------------------------------------------------------------------------------
@@ -133,8 +126,8 @@ def generate_passcode() -> str:
 
 
 def init_auth(engine: sa.Engine) -> None:
-    """Create the ``leader_credentials`` table when missing; safe at every start."""
-    auth_metadata.create_all(engine, checkfirst=True)
+    """Bring the schema, which holds ``leader_credentials``, up to date; safe at every start."""
+    init_db(engine)
 
 
 def stored_hash(engine: sa.Engine) -> str | None:

@@ -24,11 +24,12 @@ response, so a comment cannot be joined back to a respondent's answers.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,14 +42,15 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from assessment.errors import AssessmentError
 
 __all__ = [
-    "DEFAULT_DB_PATH",
     "MIGRATIONS",
     "READ_ONLY",
     "SCHEMA_VERSION",
     "answers",
     "comments",
+    "default_db_path",
     "drafts",
     "init_db",
+    "leader_credentials",
     "make_engine",
     "metadata",
     "reading",
@@ -59,7 +61,7 @@ __all__ = [
     "writing",
 ]
 
-DEFAULT_DB_PATH = Path("data") / "role_radar.db"
+DB_FOLDER, DB_FILE = "role-radar", "role_radar.db"
 READ_ONLY = "role_radar_read_only"
 """Execution option: on SQLite, begin with a deferred BEGIN (a snapshot read, no write lock)."""
 
@@ -182,17 +184,59 @@ drafts = sa.Table(
 )
 
 
+leader_credentials = sa.Table(
+    "leader_credentials",
+    metadata,
+    # One row (id 1): the leader passcode's salted scrypt hash, never the passcode.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("passcode_hash", sa.String(300), nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+)
+
+
 def _v1_create_tables(conn: Connection) -> None:
     """Version 1: rounds, round_items, responses, answers, comments, drafts."""
     metadata.create_all(conn, tables=[rounds, round_items, responses, answers, comments, drafts])
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_create_tables]
+def _v2_leader_credentials(conn: Connection) -> None:
+    """Version 2: the leader credential joins the recorded schema.
+
+    Release 0.1 created this table outside the migrations, at the first
+    sign-in; ``checkfirst`` keeps such a database's stored passcode.
+    """
+    leader_credentials.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_v1_create_tables, _v2_leader_credentials]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def default_db_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The SQLite file used when no database URL is configured: one per user, never per folder.
+
+    ``$XDG_DATA_HOME/role-radar/role_radar.db``, where XDG_DATA_HOME defaults to
+    ``~/.local/share`` when it is unset, empty or not absolute (the XDG Base
+    Directory rule). The app and the command line find the same file from any
+    working directory; ``assessment serve`` prints it at start.
+    """
+    environ = os.environ if environ is None else environ
+    xdg = environ.get("XDG_DATA_HOME", "")
+    if xdg and Path(xdg).is_absolute():
+        base = Path(xdg)
+    else:
+        try:
+            base = Path.home() / ".local" / "share"
+        except RuntimeError:
+            raise AssessmentError(
+                "no home directory for the default database: set ASSESSMENT_DATABASE_URL"
+                " (e.g. sqlite:////var/lib/role-radar/role_radar.db) or XDG_DATA_HOME"
+            ) from None
+    return base / DB_FOLDER / DB_FILE
+
+
 def make_engine(url: str | None = None) -> Engine:
-    """Create the engine for `url`; the SQLite file ``data/role_radar.db`` when None.
+    """Create the engine for `url`; the SQLite file `default_db_path()` when None.
 
     ``postgresql://`` and ``postgres://`` URLs are rewritten to the psycopg 3
     driver, the one Role Radar installs. Raises `AssessmentError` for a URL
@@ -206,8 +250,7 @@ def make_engine(url: str | None = None) -> Engine:
 
 def _parse_url(url: str | None) -> URL:
     if url is None:
-        path = Path.cwd() / DEFAULT_DB_PATH
-        return URL.create("sqlite", database=str(path))
+        return URL.create("sqlite", database=str(default_db_path()))
     try:
         parsed = make_url(url.strip())
     except ArgumentError:

@@ -22,6 +22,7 @@ from assessment.store.schema import init_db, make_engine
 
 __all__ = [
     "POSTGRES_URL",
+    "_private_data_home",
     "engine",
     "make_postgres_engine",
     "make_sqlite_engine",
@@ -95,3 +96,11 @@ def postgres_engine(postgres_admin: sa.Engine) -> Iterator[sa.Engine]:
 def engine(request: pytest.FixtureRequest) -> sa.Engine:
     """Each backend in turn: the same test must pass on SQLite and on PostgreSQL."""
     return request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture(autouse=True)
+def _private_data_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test may touch the real ~/.local/share/role-radar: the default database lives here."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg")))
