@@ -1,4 +1,4 @@
-"""Plotly figures for the leader views: radar, comparison radar, blur heatmap, trend, items.
+"""Radar figures: one group's three lenses, or one lens of several groups overlaid.
 
 Every builder takes plain DataFrames from `assessment.scoring` plus the Bank and
 returns a `plotly.graph_objects.Figure`; nothing here imports streamlit, so the
@@ -7,14 +7,12 @@ figures are tested by inspecting `fig.data`. Rules shared by all of them:
 - Spokes, columns and lines follow the bank's dimension order and names.
 - Score axes are fixed at 0-100, so two charts can be compared by eye.
 - A suppressed value (NaN score, or n below the minimum group size) is a gap
-  (None) and the words "fewer than N responses — hidden"; never a number, not
+  (None) and the words of its true reason (`vocabulary.hidden_text`); never a number, not
   even its n, anywhere in the figure.
 - Colour is never the only cue: each series also has its own dash and marker.
 - Each figure stores an accessible summary: `alt_text(fig)`.
 
-This module holds the radars and is the one to import: it re-exports the
-heatmap and trend (`charts_grid.py`), the per-item diverging bars
-(`charts_items.py`) and the shared config and alt text (`charts_base.py`).
+This module holds the radars; import the figures from `assessment.charts`.
 """
 
 from __future__ import annotations
@@ -31,8 +29,6 @@ from assessment.charts.base import (
     HOVER,
     LENS_NAMES,
     LENS_STYLE,
-    PLOTLY_CONFIG,
-    alt_text,
     base_layout,
     check_min_group_size,
     esc,
@@ -43,26 +39,12 @@ from assessment.charts.base import (
     is_hidden,
     listing,
     none_where,
-    plotly_config,
     require_columns,
     style,
     wrap,
 )
-from assessment.charts.grid import blur_heatmap, trend
-from assessment.charts.items import item_distribution
 
-__all__ = [
-    "MAX_COMPARE",
-    "PLOTLY_CONFIG",
-    "alt_text",
-    "blur_heatmap",
-    "hidden_note",
-    "item_distribution",
-    "plotly_config",
-    "radar",
-    "radar_compare",
-    "trend",
-]
+__all__ = ["MAX_COMPARE", "radar", "radar_compare"]
 
 # Beyond ~8 overlaid polygons a radar is unreadable (and the palette and dash
 # styles run out); plotly.js itself slows past ~30 traces. Compare fewer, or

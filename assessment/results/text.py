@@ -43,6 +43,7 @@ __all__ = [
     "count_table",
     "dimension_findings",
     "distinct_note",
+    "flagged_scales",
     "group_label",
     "headlines",
     "heatmap_table",
@@ -329,6 +330,16 @@ def reliability_table(results: RoundResults, selection: Selection) -> pd.DataFra
             }
         )
     return pd.DataFrame(rows)
+
+
+def flagged_scales(results: RoundResults, selection: Selection) -> int:
+    """How many of the selected group's scales have an alpha below the bank's floor."""
+    if not group_visible(results, selection):
+        return 0
+    frame = results.reliability[selection.level]
+    for col, value in selection.key.items():
+        frame = frame[frame[col] == value]
+    return int(frame["flagged"].sum())
 
 
 def visible_comments(results: RoundResults, selection: Selection) -> list[str] | None:

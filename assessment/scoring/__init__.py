@@ -6,18 +6,7 @@ imports Streamlit. `scores` computes, `privacy` decides what may be shown,
 classifies what is shown, `reliability` checks the scales.
 """
 
-from assessment.scoring.scores import (
-    SCORE_COLUMNS,
-    dimension_table,
-    group_scores,
-    item_scores,
-    respondent_scores,
-)
+from assessment.scoring import scores
+from assessment.scoring.scores import *  # noqa: F403 -- the public names of `scores`
 
-__all__ = [
-    "SCORE_COLUMNS",
-    "dimension_table",
-    "group_scores",
-    "item_scores",
-    "respondent_scores",
-]
+__all__ = list(scores.__all__)

@@ -60,7 +60,8 @@ def participation(engine: Engine, token: str) -> Participation:
     rnd = get_round(engine, token)
     groups = decide_groups(response_counts(engine, token), rnd.min_group_size, rnd.teams)
     org, teams = groups["org"].iloc[0], groups["team"]
-    counts = [int(n) if shown else None for n, shown in zip(teams["n"], teams["shown"], strict=True)]
+    shown = zip(teams["n"], teams["shown"], strict=True)
+    counts = [int(n) if visible else None for n, visible in shown]
     table = pd.DataFrame(
         {
             "team": teams["team"].astype(str),

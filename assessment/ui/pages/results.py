@@ -21,6 +21,7 @@ from assessment.results.text import (
     count_table,
     dimension_findings,
     distinct_note,
+    flagged_scales,
     group_label,
     headlines,
     heatmap_table,
@@ -297,7 +298,7 @@ def trust_section(results: RoundResults, selection: Selection) -> None:
     )
     table = reliability_table(results, selection)
     if table is not None:
-        flagged = table["Reading"].str.startswith("below").sum()
+        flagged = flagged_scales(results, selection)
         label = "Reliability (Cronbach's alpha)" + (
             f" — {flagged} scale(s) flagged" if flagged else ""
         )
