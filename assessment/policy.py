@@ -13,13 +13,19 @@ from numbers import Integral
 __all__ = [
     "COMMENT_MIN_GROUP_SIZE",
     "DEFAULT_MIN_GROUP_SIZE",
+    "DRAFTS_PER_TEAM",
+    "DRAFT_DAYS",
     "MAX_COMMENT_CHARS",
     "MAX_DRAFT_CHARS",
     "MAX_IMPORT_BYTES",
     "MAX_NAME_CHARS",
     "MAX_TOKEN_CHARS",
+    "MIN_DRAFTS_PER_ROUND",
     "MIN_GROUP_SIZE_FLOOR",
+    "SUBMIT_BURST",
+    "SUBMIT_REFILL_SECONDS",
     "default_min_group_size",
+    "max_drafts",
     "min_group_size_problem",
 ]
 
@@ -65,3 +71,38 @@ def default_min_group_size(bank_minimum: int, configured: int | None) -> int:
     (5, 8, 6)
     """
     return max(MIN_GROUP_SIZE_FLOOR, bank_minimum, configured or 0)
+
+
+# -- padding and flooding: what one anonymous network may do ----------------------------------
+
+SUBMIT_BURST = 30
+"""Survey answers one network (an IPv4 address, an IPv6 /64) may submit in a burst.
+
+A whole team answering together from one office network must get through, so it
+is well above a team's size; 100 scripted answers in a minute must not.
+"""
+SUBMIT_REFILL_SECONDS = 30
+"""After the burst, one more answer per this many seconds (120 an hour) from that network."""
+DRAFT_DAYS = 30
+"""An unfinished survey is kept this many days after its last change, then deleted."""
+DRAFTS_PER_TEAM = 25
+"""Unfinished surveys a round keeps per team it lists (see `max_drafts`)."""
+MIN_DRAFTS_PER_ROUND = 100
+"""Unfinished surveys any round may keep, however few teams it lists."""
+
+
+def max_drafts(team_count: int) -> int:
+    """How many unfinished surveys a round with `team_count` teams keeps at once.
+
+    A draft lives from a respondent's first click until they submit (or for
+    `DRAFT_DAYS`), so the number in flight is about the people answering now
+    plus those who gave up this month: 25 a team is more than most teams have
+    members, and the floor of 100 serves a round of one or two large teams. It
+    bounds what an anonymous script can store (at most this many times
+    `MAX_DRAFT_CHARS` per round); past it a newcomer's answers are kept in their
+    browser session only, and submitting still works.
+
+    >>> max_drafts(1), max_drafts(8)
+    (100, 200)
+    """
+    return max(MIN_DRAFTS_PER_ROUND, DRAFTS_PER_TEAM * team_count)

@@ -32,6 +32,7 @@ from assessment.policy import MAX_COMMENT_CHARS
 __all__ = [
     "ABOUT_STEP",
     "DONT_KNOW",
+    "DRAFT_COMMENT_CHARS",
     "AnswerValue",
     "Progress",
     "Section",
@@ -39,7 +40,9 @@ __all__ = [
     "SurveyDraft",
     "answer_options",
     "comment_problems",
+    "draft_problems",
     "estimated_minutes",
+    "is_answer_option",
     "is_resume_token",
     "new_resume_token",
     "option_label",
@@ -245,30 +248,88 @@ def submission(draft: SurveyDraft, teams: Sequence[str], bank: Bank) -> Submissi
     return Submission(team=team, role=role, answers=answers, comment=comment or None)
 
 
+def is_answer_option(value: object, bank: Bank) -> bool:
+    """Whether `value` is exactly one of the survey's answers: a scale point or "don't know".
+
+    Exact types: ``True`` or ``"3"`` or ``3.0`` are not answers, even where
+    Python or pydantic would read them as one.
+    """
+    if type(value) is int:
+        return 1 <= value <= bank.scale.points
+    return value == DONT_KNOW and type(value) is str and bank.scale.dont_know
+
+
+_DRAFT_FIELDS = frozenset(SurveyDraft.model_fields)
+DRAFT_COMMENT_CHARS: Final = MAX_COMMENT_CHARS * 2
+"""A draft may hold a comment this long: over `MAX_COMMENT_CHARS` the review says so."""
+
+
+def draft_problems(data: object, bank: Bank, teams: Sequence[str]) -> list[str]:
+    """Why `data` is not a draft this survey could have written, or [] when it is.
+
+    The store refuses such a draft instead of keeping it: a draft is only ever
+    what `SurveyDraft.model_dump` gives for this round, so anything else
+    (an answer off the scale, an unknown statement or field) came from
+    somewhere else.
+    """
+    if not isinstance(data, Mapping):
+        return ["draft: must be a dictionary"]
+    problems = [f"draft: unknown field '{key}'" for key in data if key not in _DRAFT_FIELDS]
+    answers = data.get("answers", {})
+    if not isinstance(answers, Mapping):
+        problems.append("draft: answers: must map statement ids to answers")
+        answers = {}
+    known = set(bank.item_ids)
+    for item_id, value in answers.items():
+        if item_id not in known:
+            problems.append(f"draft: answers: '{item_id}' is not a statement of this survey")
+        elif not is_answer_option(value, bank):
+            problems.append(
+                f"draft: answers: '{item_id}': {value!r} is not an answer on this survey's scale"
+            )
+    team, role = data.get("team"), data.get("role")
+    if team is not None and (not isinstance(team, str) or team not in teams):
+        problems.append(f"draft: team: {team!r} is not one of this round's teams")
+    if role is not None and (not isinstance(role, str) or role not in {r.id for r in bank.roles}):
+        problems.append(f"draft: role: {role!r} is not one of this survey's roles")
+    comment = data.get("comment", "")
+    if not isinstance(comment, str):
+        problems.append("draft: comment: must be text")
+    elif len(comment) > DRAFT_COMMENT_CHARS:
+        problems.append(f"draft: comment: longer than {DRAFT_COMMENT_CHARS} characters")
+    step = data.get("step", ABOUT_STEP)
+    if type(step) is not int or not ABOUT_STEP <= step <= review_step(bank):
+        problems.append(f"draft: step: {step!r} is not a step of this survey")
+    return problems
+
+
 def restore_draft(data: Mapping[str, Any] | None, bank: Bank, teams: Sequence[str]) -> SurveyDraft:
     """Rebuild a saved draft, keeping only what still fits the round; a blank one otherwise.
 
     A draft is only ever written by this app, but it crosses a database and a
-    URL: anything unknown (an item id, a value off the scale, a team no longer
-    offered) is dropped rather than shown or stored.
+    URL: anything unknown (an item id, a value off the scale or of another
+    type, a team no longer offered) is dropped rather than shown or stored.
     """
     if not data:
         return SurveyDraft()
+    saved = dict(data)
+    answers = saved.get("answers")
+    if isinstance(answers, Mapping):  # exact values only, before pydantic could coerce them
+        item_ids = set(bank.item_ids)
+        saved["answers"] = {
+            item_id: value
+            for item_id, value in answers.items()
+            if item_id in item_ids and is_answer_option(value, bank)
+        }
     try:
-        draft = SurveyDraft.model_validate(data)
+        draft = SurveyDraft.model_validate(saved)
     except ValidationError:
         return SurveyDraft()
-    options, item_ids = set(answer_options(bank)), set(bank.item_ids)
-    answers = {
-        item_id: value
-        for item_id, value in draft.answers.items()
-        if item_id in item_ids and value in options
-    }
     return SurveyDraft(
         team=draft.team if draft.team in teams else None,
         role=draft.role if draft.role in {r.id for r in bank.roles} else None,
-        answers=answers,
-        comment=draft.comment[: MAX_COMMENT_CHARS * 2],
+        answers=dict(draft.answers),
+        comment=draft.comment[:DRAFT_COMMENT_CHARS],
     ).at_step(draft.step, bank)
 
 

@@ -1,7 +1,64 @@
-"""Shared fixtures: they live in tests/support/ by topic and are gathered here."""
+"""Shared fixtures: they live in tests/support/ by topic and are gathered here.
+
+The suite runs on pytest-xdist workers (pyproject: `-n auto --dist loadgroup`). All
+browser tests form one xdist group, so one worker starts the Streamlit server and
+Chromium once, while the other workers take the rest test by test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+
+import pytest
 
 from tests.support.app import *  # noqa: F403
 from tests.support.banks import *  # noqa: F403
 from tests.support.browser import *  # noqa: F403
+from tests.support.browser import CALL_REPORT
 from tests.support.cli import *  # noqa: F403
 from tests.support.db import *  # noqa: F403
+
+MAX_WORKERS = 4  # past this the browser group is the critical path: more workers only add start-up
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """`-n auto`: one worker per usable core, at most MAX_WORKERS.
+
+    PYTEST_XDIST_AUTO_NUM_WORKERS still wins (xdist's own hook reads it).
+    """
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(MAX_WORKERS, usable or 1))
+
+
+def _is_property(item: pytest.Item) -> bool:
+    return bool(getattr(getattr(item, "obj", None), "is_hypothesis_test", False))
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the mark into a group
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every browser test joins the `browser` group: one worker, one server, one Chromium.
+
+    On xdist workers the Hypothesis properties come first (xdist hands out the biggest
+    group first anyway): they are the longest single tests, and one of them started last
+    would leave the other workers idle at the end. Otherwise tests keep their file order.
+    """
+    for item in items:
+        if item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: not _is_property(item))  # stable: same order on every worker
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep the call phase's report: a browser tab is reused only after a passing test."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_REPORT] = report
+    return report

@@ -33,7 +33,7 @@ from assessment.errors import BankError, InputError
 from assessment.interchange import read_responses
 from assessment.interchange.forms import prepare_import
 from assessment.service.setup import discover_banks
-from assessment.store.schema import init_db, make_engine
+from assessment.store.schema import init_db, make_engine, rounds
 from tests.support.banks import DATA
 from tests.support.cli import Result
 
@@ -613,12 +613,23 @@ def test_the_command_corpus_is_large_enough() -> None:
 
 
 def test_names_from_the_database_are_printed_escaped(run_cli: Run, cli_db: tuple[str, str]) -> None:
-    """A round or team name holding terminal escapes is shown as \\x1b, never sent raw."""
-    opened = run_cli("round", "open", "Q\x1b[2J", "--team", "Red\x1b[31m", "--team", "B")
+    """A round or team name holding terminal escapes is shown as \\x1b, never sent raw.
+
+    Opening such a round is refused now; a database from before that rule can still hold one.
+    """
+    refused = run_cli("round", "open", "Q\x1b[2J", "--team", "Red\x1b[31m", "--team", "B")
+    assert refused.code == 2 and "\x1b" not in refused.err
+    url, token = cli_db
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(rounds).where(rounds.c.token == token)
+            .values(name="Q\x1b[2J", teams_json='["Red\\u001b[31m", "B"]')
+        )  # fmt: skip
+    engine.dispose()
     listed = run_cli("round", "list")
-    for result in (opened, listed):
-        assert result.code == 0, result.err
-        assert "\x1b" not in result.out
+    assert listed.code == 0, listed.err
+    assert "\x1b" not in listed.out
     assert "Q\\x1b[2J" in listed.out and "Red\\x1b[31m, B" in listed.out
 
 

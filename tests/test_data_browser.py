@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,12 @@ from assessment import store
 from assessment.bank import Bank
 from assessment.interchange import read_responses
 from assessment.store.schema import init_db, make_engine
-from tests.support.browser import AppServer, sign_in_leader, wait_idle
+from tests.support.browser import AppServer, rerun, sign_in_leader
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the chromium_browser fixture skips (or fails in CI) with an install hint
+    expect = None
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -24,12 +30,15 @@ DATA = Path(__file__).parent / "data"
 def sign_in_and_open_data_page(page: Page, app_server: AppServer, round_name: str) -> None:
     sign_in_leader(page, app_server)
     # Session state lives in the browser connection: move within the app, never by a new URL.
-    page.get_by_role("link", name="Import & export").first.click()
+    with rerun(page):
+        page.get_by_role("link", name="Import & export").first.click()
     page.get_by_role("heading", name="Import & export").wait_for()
-    wait_idle(page)
-    page.get_by_test_id("stSelectbox").click()
-    page.get_by_role("option", name=round_name).click()
-    wait_idle(page)
+    picker = page.get_by_role("combobox", name="Round")
+    if round_name not in picker.input_value():  # else chosen already: choosing reruns nothing
+        picker.click()
+        with rerun(page):
+            page.get_by_role("option", name=round_name).click()
+    expect(picker).to_have_value(re.compile(re.escape(round_name)))
 
 
 def test_leader_downloads_scores_and_imports_a_google_forms_export(
@@ -48,19 +57,21 @@ def test_leader_downloads_scores_and_imports_a_google_forms_export(
         page.get_by_test_id("stDownloadButton").filter(has_text="Scores CSV").click()
     scores = Path(download.value.path()).read_bytes()
     assert download.value.suggested_filename.startswith("role-radar_import-journey-")
-    assert scores.startswith(b"\xef\xbb\xbfdimension,lens,score,n,suppressed\r\n")
+    assert scores.startswith(b"\xef\xbb\xbfdimension,lens,score,n,suppressed,reason\r\n")
 
-    page.locator("input[type=file]").set_input_files(str(DATA / "forms_google_default_bank.csv"))
+    with rerun(page):
+        page.locator("input[type=file]").set_input_files(
+            str(DATA / "forms_google_default_bank.csv")
+        )
     page.get_by_text("Personal columns dropped, never stored: 'Email Address'").wait_for()
-    wait_idle(page)
-    assert "Google Forms export · forms_google_default_bank.csv · 18 rows" in page.inner_text(
-        "body"
+    expect(page.locator("body")).to_contain_text(
+        "Google Forms export · forms_google_default_bank.csv · 18 rows", use_inner_text=True
     )
     assert store.response_count(engine, rnd.token) == 6  # nothing before the confirm
-    page.get_by_role("button", name=f"Import 18 responses into “{name}”").click()
+    with rerun(page):
+        page.get_by_role("button", name=f"Import 18 responses into “{name}”").click()
     page.get_by_text(
         f"Imported 18 responses from forms_google_default_bank.csv into “{name}”."
     ).wait_for()
-    wait_idle(page)
     assert store.response_count(engine, rnd.token) == 24
     engine.dispose()

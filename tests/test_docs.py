@@ -63,10 +63,11 @@ def test_readme_cli_examples_run(run_cli, tmp_path, monkeypatch: pytest.MonkeyPa
         assert result.code == 0, f"{shlex.join(words)}\n{result.err}"
         if args[:2] == ["round", "open"]:
             token = re.search(r"\?round=(\S+)", result.out).group(1)
-    responses = (tmp_path / "responses.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert len(responses) > 1 and responses[0].startswith(
-        "response_id,submitted_at,round,team,role"
-    )
+    # The README's round has small groups: its row-level file is refused with the reason, as the
+    # README says below the examples, and nothing is written.
+    refused = run_cli("export", "responses", "--round", token, "--output", "responses.csv")
+    assert refused.code == 2 and "not offered" in refused.err
+    assert not (tmp_path / "responses.csv").exists()
     retro = (tmp_path / "retro.csv").read_text(encoding="utf-8-sig").splitlines()
     assert retro[0].startswith("team,dimension,classification,finding,evidence")
     assert len(retro) > 1

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Expander, Tab
 
 from assessment import store
 from assessment.bank import Bank
 from assessment.service import auth
+from assessment.ui.common import md_text
 from assessment.ui.leader import (
     LEADER_KEY,
     PASSCODE_KEY,
@@ -84,7 +88,7 @@ def signed_in(at: AppTest) -> bool:
 
 def assert_no_leader_data(at: AppTest) -> None:
     shown = texts(at)
-    assert SECRET_ROUND not in shown
+    assert SECRET_ROUND not in shown and md_text(SECRET_ROUND) not in shown  # raw or escaped
     for kind in ("dataframe", "table", "plotly_chart", "download_button", "code", "metric"):
         assert not at.get(kind), f"a signed-out session sees a {kind}"
 
@@ -121,7 +125,8 @@ def test_leader_page_with_credential_opens(round_with_answers: store.Round, page
     shown = texts(at)
     assert "for leaders" not in shown
     options = [str(option) for box in at.selectbox for option in box.options]
-    assert SECRET_ROUND in shown or any(SECRET_ROUND in option for option in options)
+    # Markdown shows names escaped (`md_text`); a selectbox shows its options as typed.
+    assert md_text(SECRET_ROUND) in shown or any(SECRET_ROUND in option for option in options)
 
 
 def test_survey_page_never_shows_leader_data(round_with_answers: store.Round) -> None:
@@ -245,7 +250,7 @@ def test_single_sign_on_allows_only_listed_emails(
     assert not at.exception
     shown = texts(at)
     if is_leader:
-        assert f"Signed in as {email}" in shown
+        assert f"Signed in as {md_text(email)}" in shown
         at.button(key="sign_out").click().run()  # signs out of single sign-on too
         assert not at.exception
         assert not at.user.get("is_logged_in")
@@ -296,7 +301,7 @@ def test_rounds_page_lists_counts_and_closes_and_reopens(round_with_answers: sto
     token = round_with_answers.token
     at = leader_on("assessment/ui/pages/rounds.py")
     shown = texts(at)
-    assert SECRET_ROUND in shown and "6 responses" in shown
+    assert md_text(SECRET_ROUND) in shown and "6 responses" in shown
     # Payments has no response yet: it reads like any team under the minimum, never "0".
     assert "Payments **fewer than" in shown and "Payments **0**" not in shown
     at.button(key=f"close_{token}").click().run()
@@ -319,7 +324,7 @@ def test_rounds_page_lists_broken_banks_with_their_problems(
     at = leader_on("assessment/ui/pages/rounds.py")
     assert at.selectbox(key=ROUND_BANK_KEY).options == [at.selectbox(key=ROUND_BANK_KEY).options[0]]
     assert "1 bank file cannot be used" in texts(at)
-    assert "broken.yaml" in texts(at)
+    assert md_text("broken.yaml") in texts(at)  # a file name is shown as typed
 
 
 def test_rounds_page_without_rounds_offers_the_demo(app_engine: sa.Engine) -> None:
@@ -329,3 +334,139 @@ def test_rounds_page_without_rounds_offers_the_demo(app_engine: sa.Engine) -> No
     assert len(store.list_rounds(app_engine)) == 2
     assert "Demo loaded" in texts(at)
     assert not [b for b in at.button if b.key == "load_demo"]
+
+
+# -- plain text: what people typed never renders as Markdown ------------------------------------
+
+PIXEL = "![x](http://127.0.0.1:9/pixel.png)"
+LINK = "[click](http://127.0.0.1:9/)"
+FOREIGN = "http://127.0.0.1:9"  # unescaped, this would be an image fetched or a link to click
+
+
+def _block_labels(block: Any) -> list[str]:
+    """Labels of expanders, popovers and tabs: Streamlit renders them as Markdown."""
+    labels = []
+    for node in getattr(block, "children", {}).values():
+        if isinstance(node, Expander | Tab):
+            labels.append(node.label)
+        proto = getattr(node, "proto", None)
+        if type(proto).__name__ == "Block" and proto.WhichOneof("type") == "popover":
+            labels.append(proto.popover.label)
+        labels += _block_labels(node)
+    return labels
+
+
+def markdown_strings(at: AppTest) -> list[str]:
+    """Every string on the page that Streamlit renders as Markdown (not selectbox options,
+    code, plain text or st.dataframe, which it shows as typed)."""
+    out = [str(e.value) for kind in ("title", "header", "subheader", "markdown", "caption")
+           for e in at.get(kind)]  # fmt: skip
+    out += [e.body for kind in ("info", "warning", "error", "success") for e in at.get(kind)]
+    widgets = ("button", "download_button", "radio", "selectbox", "multiselect", "text_input",
+               "text_area", "file_uploader", "number_input", "button_group")  # fmt: skip
+    out += [e.proto.label for kind in widgets for e in at.get(kind)]
+    out += [str(option) for e in at.get("radio") for option in e.options]
+    out += [option for e in at.get("button_group") for option in e.options]
+    out += [e.proto.text for e in at.get("progress")]
+    out += [caption for e in at.get("image") for caption in e.captions]
+    for table in at.get("table"):
+        frame = table.value
+        out += [str(c) for c in frame.columns] + [str(v) for v in frame.to_numpy().ravel()]
+    return out + _block_labels(at._tree)
+
+
+def assert_plain(at: AppTest, *needles: str) -> None:
+    """Nothing unescaped reaches Markdown, and each needle is shown, escaped as typed."""
+    strings = markdown_strings(at)
+    leaks = [s for s in strings if FOREIGN in s or "](" in s]
+    assert not leaks, f"rendered as Markdown: {leaks}"
+    for needle in needles:
+        assert any(md_text(needle) in s for s in strings), f"{needle!r} is not shown"
+
+
+@pytest.fixture
+def hostile_round(app_engine: sa.Engine, tiny_bank: Bank) -> store.Round:
+    """Teams and a round named to fetch a pixel and show a link, with answers and comments."""
+    rnd = store.open_round(app_engine, f"Q3 {PIXEL}", [PIXEL, LINK, "R&D #1"], tiny_bank, 3)
+    rows = []
+    for number in range(12):
+        row: dict[str, Any] = {"team": [PIXEL, LINK][number % 2], "role": "engineering"}
+        row |= {item: 1 + (number + i) % 5 for i, item in enumerate(tiny_bank.item_ids)}
+        row["comment"] = f"See {PIXEL} and {LINK}" if number == 0 else ""
+        rows.append(row)
+    store.import_responses(app_engine, rnd.token, pd.DataFrame(rows))
+    return rnd
+
+
+def test_rounds_page_shows_names_as_typed(hostile_round: store.Round) -> None:
+    at = leader_on("assessment/ui/pages/rounds.py")
+    assert_plain(at, PIXEL, LINK, "R&D #1", hostile_round.name)
+    at.button(key=f"close_{hostile_round.token}").click().run()
+    assert_plain(at, hostile_round.name)  # the notice names the round too
+
+
+def test_rounds_page_refusal_shows_what_was_typed_as_typed(app_engine: sa.Engine) -> None:
+    at = leader_on("assessment/ui/pages/rounds.py")
+    at.text_input(key=ROUND_NAME_KEY).input(f"Q4 {LINK}")
+    at.text_area(key=ROUND_TEAMS_KEY).input(f"{PIXEL}\n{PIXEL.upper()}")
+    at.button(key="open_round").click().run()
+    assert not at.exception
+    assert "listed twice" in "\n".join(e.body for e in at.error)
+    assert_plain(at)
+
+
+def test_results_page_shows_names_and_comments_as_typed(hostile_round: store.Round) -> None:
+    at = leader_on("assessment/ui/pages/results.py")
+    assert "Comments (1)" in "\n".join(_block_labels(at._tree))
+    assert_plain(at, PIXEL, LINK, f"See {PIXEL} and {LINK}")  # headlines, findings, tables
+
+
+def test_import_preview_shows_cells_and_headers_as_typed(hostile_round: store.Round) -> None:
+    at = leader_on("assessment/ui/pages/data.py")
+    bank_items = hostile_round.bank.item_ids
+    header = ["team", "role", *bank_items, f"Notes {LINK}"]
+    cells = [PIXEL, "engineering", PIXEL, *["3"] * (len(bank_items) - 1), LINK]
+    csv = ",".join(header) + "\n" + ",".join(cells) + "\n"
+    at.file_uploader(key="data_upload").upload(f"{PIXEL}.csv", csv.encode(), "text/csv").run()
+    assert not at.exception
+    assert "Nothing can be imported yet" in texts(at)
+    assert_plain(at, PIXEL)
+
+
+def test_survey_page_shows_names_and_bank_texts_as_typed(
+    app_engine: sa.Engine, tiny_bank: Bank
+) -> None:
+    """A respondent's browser must not fetch what a round's or a bank's author put in it."""
+    first, *rest = tiny_bank.items
+    roles = [
+        tiny_bank.roles[0].model_copy(update={"name": f"Engineer {LINK}"}),
+        *tiny_bank.roles[1:],
+    ]
+    bank = tiny_bank.model_copy(
+        update={
+            "title": f"Survey {PIXEL}",
+            "description": f"About {LINK}",
+            "items": [first.model_copy(update={"text": f"Statement {PIXEL}"}), *rest],
+            "dimensions": [
+                tiny_bank.dimensions[0].model_copy(update={"name": f"Purpose {LINK}"}),
+                *tiny_bank.dimensions[1:],
+            ],
+            "roles": roles,
+        }
+    )
+    rnd = store.open_round(app_engine, f"Survey {LINK}", [PIXEL, LINK], bank, 3)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["round"] = rnd.token
+    at.run()
+    assert not at.exception
+    assert_plain(at, PIXEL, LINK, rnd.name, bank.title, bank.description, f"Engineer {LINK}")
+    at.radio(key="survey_team").set_value(PIXEL)
+    at.radio(key="survey_role").set_value(roles[0].id)
+    at.run()
+    at.button(key="survey_start").click().run()
+    assert not at.exception
+    assert_plain(at, f"Statement {PIXEL}", f"Purpose {LINK}")
+    at.button(key="survey_next").click().run()
+    at.button(key="survey_next").click().run()  # the review lists the open statements
+    assert_plain(at, f"Statement {PIXEL}", f"Purpose {LINK}")
+    assert store.load_draft(app_engine, rnd.token, at.query_params["resume"])["team"] == PIXEL

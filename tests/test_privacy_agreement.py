@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from assessment import store
 from assessment.bank import Bank
+from assessment.interchange.write import responses_csv_bytes
 from assessment.results.view import RoundResults, build_results
 from assessment.scoring.levels import level_counts
 from assessment.scoring.privacy import LEVELS
@@ -60,14 +61,16 @@ def random_round(engine: sa.Engine, bank: Bank, seed: int) -> tuple[store.Round,
 
 
 def page_model(engine: sa.Engine, rnd: store.Round) -> RoundResults:
+    """What the results page builds (ui/results_cache.py): published responses only."""
+    store.publish(engine, rnd.token)
     return build_results(
-        store.responses_frame(engine, rnd.token),
+        store.responses_frame(engine, rnd.token, published_only=True),
         rnd.bank,
         token=rnd.token,
         name=rnd.name,
         min_group_size=rnd.min_group_size,
         teams=rnd.teams,
-        comments=store.comments_frame(engine, rnd.token),
+        comments=store.comments_frame(engine, rnd.token, published_only=True),
     )
 
 
@@ -103,8 +106,10 @@ def test_every_surface_agrees_on_what_is_hidden_why_and_every_visible_number(
 ) -> None:
     rnd, _ = random_round(sqlite_engine, tiny_bank, seed)
     results = page_model(sqlite_engine, rnd)
+    # The CLI scores a file of the round's published responses, with their teams and roles.
     responses_file = tmp_path / "responses.csv"
-    responses_file.write_bytes(round_export(sqlite_engine, rnd.token, "responses").data)
+    published = store.responses_frame(sqlite_engine, rnd.token, published_only=True)
+    responses_file.write_bytes(responses_csv_bytes(published, rnd.bank))
 
     for level, by in GROUPINGS.items():
         page = page_rows(results, level)

@@ -12,11 +12,16 @@ from typing import Any
 
 import pytest
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the chromium_browser fixture skips (or fails in CI) with an install hint
+    expect = None
+
 from assessment import store
 from assessment.bank import load_bank
 from assessment.service import demo
 from assessment.store.schema import init_db, make_engine
-from tests.support.browser import AppServer, sign_in_leader, wait_idle
+from tests.support.browser import AppServer, rerun, sign_in_leader
 
 pytestmark = pytest.mark.browser
 
@@ -41,8 +46,8 @@ def demo_round(app_server: AppServer) -> DemoRound:
 
 def sign_in_and_open_results(page: Any, app_server: AppServer) -> None:
     sign_in_leader(page, app_server)
-    page.get_by_test_id("stPageLink-NavLink").filter(has_text="Results").first.click()
-    wait_idle(page)
+    with rerun(page):
+        page.get_by_test_id("stPageLink-NavLink").filter(has_text="Results").first.click()
 
 
 def assert_results_readable(page: Any, demo_round: DemoRound) -> None:
@@ -50,13 +55,13 @@ def assert_results_readable(page: Any, demo_round: DemoRound) -> None:
     page.get_by_text(f"{demo_round.responses} responses ·").wait_for()  # the demo round opened
     radar = page.locator(".js-plotly-plot .polarlayer g.polar").first
     radar.wait_for(state="visible")
-    drawn = radar.text_content() or ""
-    assert "Purpose" in drawn and "Scope" in drawn, "the spokes are the dimensions"
+    for spoke in ("Purpose", "Scope"):  # the spokes are the dimensions (Plotly draws late)
+        expect(radar).to_contain_text(spoke)
     page.get_by_role("heading", name="Findings and retro prompts").wait_for()
     findings = page.locator("[class*='st-key-finding_']")
-    findings.first.wait_for()  # drawn after the heading, possibly in the same rerun
-    assert findings.count() >= 1
-    assert "respondents" in findings.first.inner_text()
+    findings.first.wait_for()
+    assert findings.count() >= 1  # the run is over (`rerun`): every finding is drawn
+    expect(findings.first).to_contain_text("respondents")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, "the page scrolls sideways"
 

@@ -70,6 +70,12 @@ def test_open_round_defaults_to_the_bank_min_group_size(engine: sa.Engine, tiny_
         ("Q3", TEAMS, 2, "at least 3"),
         ("Q3", TEAMS, True, "at least 3"),
         ("x" * 201, TEAMS, None, "longer than 200"),
+        ("Q3", ["Check\x00out"], None, r"team #1: holds a control character \(\\x00\)"),
+        ("Q3", ["Search", "Check\tout"], None, r"team #2: holds a control character \(\\x09\)"),
+        ("Q3\x1b[31m", TEAMS, None, r"round name: holds a control character \(\\x1b\)"),
+        ("Q3", ["Check\u200bout"], None, r"team #1: holds a character that does not show"),
+        ("Q3 \u202eevil", TEAMS, None, r"round name: holds a character that does not show"),
+        ("Q3", ["Plat\u00a0form"], None, r"\(\\xa0\)"),
     ],
 )
 def test_open_round_bad_input_raises(
@@ -78,6 +84,15 @@ def test_open_round_bad_input_raises(
     with pytest.raises(InputError, match=message):
         store.open_round(sqlite_engine, name, teams, tiny_bank, size)
     assert store.list_rounds(sqlite_engine) == []
+
+
+def test_open_round_takes_names_with_markdown_characters_as_typed(
+    engine: sa.Engine, tiny_bank: Bank
+) -> None:
+    """Names are escaped where shown, not refused: "R&D" and "Team #1" are ordinary names."""
+    teams = ["R&D", "Team #1", "![x](http://127.0.0.1:9/pixel.png)", "Ops_2 *new*", "Café ünd"]
+    rnd = store.open_round(engine, "Q3 [draft] <b>", teams, tiny_bank)
+    assert rnd.teams == tuple(teams) and rnd.name == "Q3 [draft] <b>"
 
 
 def test_list_rounds_newest_first(engine: sa.Engine, tiny_bank: Bank) -> None:
@@ -260,7 +275,9 @@ def test_comments_frame_keeps_comments_without_ids(
 def test_draft_save_load_and_deleted_at_submit(engine: sa.Engine, open_round: store.Round) -> None:
     token = open_round.token
     assert store.load_draft(engine, token, "resume-1") is None
-    store.save_draft(engine, token, "resume-1", {"team": "Search", "answers": {"a": 1}})
+    store.save_draft(
+        engine, token, "resume-1", {"team": "Search", "answers": {"purpose.product.1": 1}}
+    )
     store.save_draft(engine, token, "resume-1", {"team": "Checkout", "answers": {}})
     assert store.load_draft(engine, token, "resume-1") == {"team": "Checkout", "answers": {}}
     store.save_draft(engine, token, "other", {"team": "Search"})

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.errors import InputError
+from assessment.errors import AssessmentError, InputError
 
 
 @pytest.fixture
@@ -144,10 +144,15 @@ def test_import_responses_twice_with_ids_refused(engine: sa.Engine, rnd: store.R
     assert store.response_count(engine, rnd.token) == 4
 
 
-def test_import_responses_into_a_closed_round_is_allowed(
+def test_import_responses_into_a_closed_round_is_refused(
     engine: sa.Engine, rnd: store.Round
 ) -> None:
+    """Closed means closed: no answers arrive after the count a leader has seen."""
     store.close_round(engine, rnd.token)
+    with pytest.raises(AssessmentError, match=r"'Paper forms' is closed.*reopen it"):
+        store.import_responses(engine, rnd.token, wide(rnd.bank))
+    assert store.response_count(engine, rnd.token) == 0
+    store.reopen_round(engine, rnd.token)  # a leader who means it reopens the round first
     assert store.import_responses(engine, rnd.token, wide(rnd.bank)) == 4
 
 

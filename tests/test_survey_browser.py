@@ -1,8 +1,9 @@
 """The respondent journey in a real Chromium: link, team and role, every statement, submit.
 
 Elements are found by role and accessible name (a statement's radio group is
-named by the statement), never by position or CSS. After each answer the test
-waits for the progress text to count it, which proves the rerun finished.
+named by the statement), never by position or CSS. Every action that makes the
+app rerun waits for that rerun to finish and be drawn (`rerun`), then the test
+checks what it shows, e.g. the progress text counting the answer.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from assessment.bank import Bank
 from assessment.store import Round
 from assessment.store.schema import init_db, make_engine
 from assessment.survey import DONT_KNOW, answer_options, option_label, sections
-from tests.support.browser import AppServer, wait_idle
+from tests.support.browser import AppServer, rerun, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +58,7 @@ def planned_answers(bank: Bank) -> dict[str, int | str]:
 def visit(page: Any, app_server: AppServer, rnd: Round) -> None:
     page.set_default_timeout(STEP_TIMEOUT_MS)
     page.goto(f"{app_server.url}/?round={rnd.token}")
-    wait_idle(page)
+    wait_idle(page)  # the first run has finished and is drawn: the whole step is there
     page.get_by_role("heading", name="About you").wait_for()
 
 
@@ -67,13 +68,13 @@ def group(page: Any, name: str) -> Any:
 
 def choose(page: Any, name: str, option: str) -> None:
     """Click an option's visible text, as a person would (the input itself is hidden)."""
-    group(page, name).get_by_text(option, exact=True).click()
-    radio = group(page, name).get_by_role("radio", name=option, exact=True)
-    expect(radio).to_be_checked(timeout=STEP_TIMEOUT_MS)
+    with rerun(page):
+        group(page, name).get_by_text(option, exact=True).click()
+    expect_checked(page, name, option)
 
 
-def checked(page: Any, name: str, option: str) -> bool:
-    return bool(group(page, name).get_by_role("radio", name=option, exact=True).is_checked())
+def expect_checked(page: Any, name: str, option: str) -> None:
+    expect(group(page, name).get_by_role("radio", name=option, exact=True)).to_be_checked()
 
 
 def answered(page: Any, count: int, total: int) -> None:
@@ -82,8 +83,8 @@ def answered(page: Any, count: int, total: int) -> None:
 
 
 def press(page: Any, label: str) -> None:
-    page.get_by_role("button", name=re.compile(label)).click()
-    wait_idle(page)
+    with rerun(page):
+        page.get_by_role("button", name=re.compile(label)).click()
 
 
 def start(page: Any, team: str, role: str) -> None:
@@ -126,7 +127,7 @@ def full_journey(page: Any, app_server: AppServer, bank: Bank, name: str) -> Non
     page.get_by_role("heading", name="Review and submit").wait_for()
     page.get_by_text("You have answered every statement.").wait_for()
     page.get_by_role("textbox", name=re.compile("Anything else")).fill("Fewer status meetings.")
-    press(page, "Submit my answers")
+    press(page, "Submit my answers")  # also commits the comment (blur): `rerun` waits for both
 
     page.get_by_role("heading", name="Thank you!").wait_for()
     page.get_by_text("at least 5 responses", exact=False).wait_for()
@@ -162,24 +163,39 @@ def test_refresh_mid_survey_keeps_the_answers(
     wait_idle(page)
     answered(page, 3, 18)
     assert "resume=" in page.url
-    assert checked(page, "SP1", "Strongly disagree")
+    expect_checked(page, "SP1", "Strongly disagree")
     press(page, "Back")
     page.get_by_role("heading", name="Purpose", exact=True).wait_for()
-    assert checked(page, "P1", "Agree")
-    assert checked(page, "C2", "Don't know / not applicable")
+    expect_checked(page, "P1", "Agree")
+    expect_checked(page, "C2", "Don't know / not applicable")
+    options = len(answer_options(tiny_bank))
+    expect(group(page, "P2").get_by_role("radio")).to_have_count(options)  # not vacuous
     assert group(page, "P2").get_by_role("radio", checked=True).count() == 0
 
 
+DESCRIBE_FOCUS = """() => { const e = document.activeElement;
+  const group = e.closest('[role=radiogroup]'), button = e.closest('button');
+  return group ? group.getAttribute('aria-label') : button ? button.innerText
+    : /^H[1-6]$/.test(e.tagName) ? e.textContent : e.tagName; }"""
+
+
 def focused(page: Any) -> str:
-    """What has keyboard focus: a radio group's name or a button's text."""
-    return str(
-        page.evaluate(
-            """() => { const e = document.activeElement;
-                 const group = e.closest('[role=radiogroup]'); const button = e.closest('button');
-                 return group ? group.getAttribute('aria-label')
-                      : button ? button.innerText : e.tagName; }"""
+    """What has keyboard focus: a radio group's name, a button's text or a heading's."""
+    return str(page.evaluate(DESCRIBE_FOCUS))
+
+
+def expect_focus(page: Any, name: str) -> None:
+    """Wait until focus is on the group, heading (exact name) or button (within its text)."""
+    try:
+        page.wait_for_function(
+            f"""([name]) => {{ const what = ({DESCRIBE_FOCUS})();
+                const button = document.activeElement.closest('button');
+                return button ? what.includes(name) : what === name; }}""",
+            arg=[name],
+            timeout=5_000,
         )
-    )
+    except Exception as exc:  # Playwright's TimeoutError: say where focus went instead
+        raise AssertionError(f"focus is on {focused(page)!r}, not on {name!r}") from exc
 
 
 def test_keyboard_alone_reaches_and_answers_everything(
@@ -187,27 +203,32 @@ def test_keyboard_alone_reaches_and_answers_everything(
 ) -> None:
     page = desktop_page
     rnd = open_round(app_server, tiny_bank, "Keyboard journey")
-    visit(page, app_server, rnd)
+    visit(page, app_server, rnd)  # idle: the pickers and the button after the heading exist
     page.get_by_role("heading", name="About you").click()  # where reading continues
-    stops = []
-    for _ in range(3):
+    for stop in ("Your team", "Your role", "Start the survey"):
         page.keyboard.press("Tab")
-        stops.append(focused(page))
-    assert stops[:2] == ["Your team", "Your role"], stops
-    assert "Start the survey" in stops[2], stops
+        expect_focus(page, stop)
 
-    group(page, "Your team").get_by_role("radio").first.focus()
-    page.keyboard.press("Space")  # Payments
+    team = group(page, "Your team").get_by_role("radio")
+    team.first.focus()
+    with rerun(page):
+        page.keyboard.press("Space")
+    expect(team.first).to_be_checked()  # Payments
     page.keyboard.press("Tab")
-    page.keyboard.press("ArrowDown")  # the second role
+    expect_focus(page, "Your role")
+    with rerun(page):
+        page.keyboard.press("ArrowDown")
+    expect(group(page, "Your role").get_by_role("radio").nth(1)).to_be_checked()
     page.keyboard.press("Tab")
-    assert "Start the survey" in focused(page)
-    page.keyboard.press("Enter")
+    expect_focus(page, "Start the survey")
+    with rerun(page):
+        page.keyboard.press("Enter")
     page.get_by_role("heading", name="Purpose", exact=True).wait_for()
-    wait_idle(page)
-    page.keyboard.press("Tab")  # focus starts at the section heading, so the first statement
-    assert focused(page) == "P1"
-    page.keyboard.press("ArrowRight")
+    expect_focus(page, "Purpose")  # the app moves focus to the new section's heading
+    page.keyboard.press("Tab")
+    expect_focus(page, "P1")
+    with rerun(page):
+        page.keyboard.press("ArrowRight")
     answered(page, 1, 18)
     page.keyboard.press("Tab")
-    assert focused(page) == "P2"
+    expect_focus(page, "P2")

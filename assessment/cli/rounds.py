@@ -22,6 +22,7 @@ from assessment import store
 from assessment.bank import DEFAULT_BANK_PATH, load_bank
 from assessment.cli.output import printable
 from assessment.policy import MIN_GROUP_SIZE_FLOOR, default_min_group_size
+from assessment.scoring.privacy import shown_total
 from assessment.service.demo import load_demo
 from assessment.settings import Settings, load_settings, share_link
 from assessment.store.schema import init_db, make_engine
@@ -72,7 +73,7 @@ def rounds_table(rounds: list[store.Round], counts: dict[str, int]) -> list[str]
             _clip(printable(rnd.name), 32),
             "open" if rnd.is_open else "closed",
             _clip(printable(", ".join(rnd.teams)), 40),
-            str(counts.get(rnd.token, 0)),
+            _published(counts.get(rnd.token, 0), rnd.min_group_size),
             _when(rnd.created_at),
         )
         for rnd in rounds
@@ -82,6 +83,12 @@ def rounds_table(rounds: list[store.Round], counts: dict[str, int]) -> list[str]
             for row in rows]  # fmt: skip
 
 
+def _published(count: int, minimum: int) -> str:
+    """The published total as the privacy decision allows: 'fewer than 5' below the minimum."""
+    shown = shown_total(count, minimum)
+    return f"fewer than {minimum}" if shown is None else str(shown)
+
+
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -89,7 +96,7 @@ def _clip(text: str, width: int) -> str:
 def _list(_args: argparse.Namespace) -> int:
     with _database() as (_settings, engine):
         rounds = store.list_rounds(engine)
-        counts = {rnd.token: store.response_count(engine, rnd.token) for rnd in rounds}
+        counts = {rnd.token: store.publish(engine, rnd.token)[0] for rnd in rounds}
     if not rounds:
         print("No rounds yet. Open one:  assessment round open NAME --team TEAM [--team TEAM ...]")
         print("or load the demo:         assessment demo")

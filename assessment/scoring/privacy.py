@@ -25,6 +25,12 @@ The rules (docs/architecture.md, "Privacy"):
 3. *Linked tables*: a team x role cell is hidden wherever its team or its role
    is hidden, so the cells cannot add up to a hidden team, and rule 2 then runs
    again over the cells.
+4. *Audit*: rules 1-3 are a well-known heuristic, not a proof. `scoring.audit`
+   then checks all published tables of the round together; while it can work
+   out a set of fewer than `minimum` people from them (say, a lone product
+   manager as team - team's designers - (engineers - other team's
+   engineers)), the smallest shown team x role cell is hidden too (then the
+   smallest role, then team), reason protects_another.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from assessment.scoring.audit import audit
 from assessment.vocabulary import HiddenReason
 
 __all__ = [
@@ -41,6 +48,7 @@ __all__ = [
     "complementary",
     "decide_cells",
     "decide_groups",
+    "enforce_audit",
     "group_sizes",
     "reasons",
     "shown_total",
@@ -195,7 +203,48 @@ def decide_groups(
     n = cells["n"].to_numpy(dtype=float)[:, None]
     hidden = complementary(n, _codes(cells, ("team", "role")), minimum, start[:, None]).ravel()
     out["team_role"] = cells.assign(shown=~hidden, reason=reasons(hidden, n.ravel(), minimum))
+    audited = enforce_audit(out, minimum)
+    for level, table in audited.items():
+        newly = out[level]["shown"].to_numpy(dtype=bool) & ~table["shown"].to_numpy(dtype=bool)
+        out[level] = table.assign(reason=np.where(newly, PROTECTS, table["reason"]))
     return out
+
+
+def _membership(levels: dict[str, pd.DataFrame]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Atom sizes (team x role cells) and, per level, which atoms each group holds."""
+    cells = levels["team_role"]
+    sizes = cells["n"].to_numpy(dtype=np.int64)
+    member = {"org": np.ones((1, len(cells)), dtype=float)}
+    for level, col in (("team", "team"), ("role", "role")):
+        keys = levels[level][col].astype(str).to_numpy()
+        member[level] = (keys[:, None] == cells[col].astype(str).to_numpy()[None, :]).astype(float)
+    member["team_role"] = np.eye(len(cells))
+    return sizes, member
+
+
+def enforce_audit(levels: dict[str, pd.DataFrame], minimum: int) -> dict[str, pd.DataFrame]:
+    """Hide more groups until the audit finds nothing hidden that the shown ones give away.
+
+    `levels` maps each level to a table with its columns, ``n`` and ``shown``
+    (team x role cells are the atoms). Returns the same tables with
+    ``shown`` narrowed where needed; rules 1-3 have usually done all the work,
+    and then this changes nothing.
+    """
+    levels = {level: table.copy() for level, table in levels.items()}
+    sizes, member = _membership(levels)
+    while True:
+        rows = [member[level][levels[level]["shown"].to_numpy(dtype=bool)] for level in member]
+        if not audit(np.vstack(rows), sizes, minimum):
+            return levels
+        for level in ("team_role", "role", "team", "org"):
+            table = levels[level]
+            shown = table.index[table["shown"].to_numpy(dtype=bool) & (table["n"] > 0).to_numpy()]
+            if len(shown):
+                smallest = table.loc[shown, "n"].astype(float).idxmin()
+                levels[level].loc[smallest, "shown"] = False
+                break
+        else:
+            return levels
 
 
 def _inherited(
@@ -254,6 +303,31 @@ def decide_cells(
         out[level] = tidy.assign(
             score=tidy["score"].where(~hidden), suppressed=hidden, reason=reason
         )
+    return _audit_scales(out, minimum)
+
+
+def _audit_scales(out: dict[str, pd.DataFrame], minimum: int) -> dict[str, pd.DataFrame]:
+    """Rule 4 for every scale: its own n per cell, its own shown cells, one audit each."""
+    if not all(len(out[level]) for level in LEVELS):
+        return out
+    out = {level: table.copy() for level, table in out.items()}
+    keys = {level: pd.MultiIndex.from_frame(out[level][["dimension", "lens"]]) for level in LEVELS}
+    for scale in keys["org"].unique():
+        rows = {level: np.flatnonzero(keys[level] == scale) for level in LEVELS}
+        levels = {
+            level: out[level]
+            .iloc[rows[level]][[*LEVELS[level], "n"]]
+            .assign(shown=~out[level]["suppressed"].to_numpy(dtype=bool)[rows[level]])
+            .reset_index(drop=True)
+            for level in LEVELS
+        }
+        audited = enforce_audit(levels, minimum)
+        for level in LEVELS:
+            newly = levels[level]["shown"].to_numpy() & ~audited[level]["shown"].to_numpy()
+            if newly.any():
+                where = out[level].index[rows[level][newly]]
+                out[level].loc[where, ["suppressed", "reason"]] = [True, PROTECTS]
+                out[level].loc[where, "score"] = np.nan
     return out
 
 

@@ -65,7 +65,6 @@ MAX_DELAY_S = 30
 _CREDENTIAL_ID = 1  # one leader credential per installation
 
 
-
 # -- hashing -----------------------------------------------------------------------------------
 
 

@@ -3,6 +3,9 @@
 Scores and the retrospective pack are computed from the round's stored
 responses with the round's own bank snapshot and minimum group size, so a file
 downloaded today and one exported from the terminal next month are the same.
+The responses file carries only what the round's privacy decision lets
+through (`scoring.microdata`): team and role where they single nobody out,
+days instead of times, fresh ids, rows in a random order -- or no file at all.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assessment.errors import InputError
@@ -24,9 +28,22 @@ from assessment.interchange.write import (
 )
 from assessment.scoring.findings import findings
 from assessment.scoring.levels import published_scores
-from assessment.store import Round, get_round, responses_frame
+from assessment.scoring.microdata import generalise, microdata_columns, microdata_problem
+from assessment.store import Round, get_round, publish, responses_frame
+from assessment.store.rounds import round_row
+from assessment.store.schema import publications, reading
+from assessment.store.schema import responses as response_rows
 
-__all__ = ["GROUPINGS", "GROUP_COLUMNS", "Export", "export_name", "round_export", "round_scores"]
+__all__ = [
+    "GROUPINGS",
+    "GROUP_COLUMNS",
+    "Export",
+    "ResponsesFile",
+    "export_name",
+    "responses_file",
+    "round_export",
+    "round_scores",
+]
 
 GROUPINGS: dict[str, tuple[str, ...]] = {
     "Whole organisation": (),
@@ -44,6 +61,53 @@ class Export:
     filename: str
     data: bytes
     rows: int
+
+
+@dataclass(frozen=True)
+class ResponsesFile:
+    """What a round's responses file would hold: its grouping columns, or why there is none."""
+
+    columns: tuple[str, ...]  # of ``team`` and ``role``, those the file fills
+    problem: str | None  # why the round has no responses file; None when it has one
+
+    @property
+    def offered(self) -> bool:
+        return self.problem is None
+
+
+def _release_steps(engine: Engine, token: str) -> pd.DataFrame:
+    """``response_id, team, role, step`` of every published response of the round.
+
+    The step each response was released in (`store.publish`): the responses
+    file's rule (`scoring.microdata`) counts what every step showed.
+    """
+    with reading(engine) as conn:
+        round_id = round_row(conn, token).id
+        rows = conn.execute(
+            sa.select(response_rows.c.response_id, response_rows.c.team, response_rows.c.role,
+                      publications.c.step)
+            .join(publications, publications.c.response_pk == response_rows.c.pk)
+            .where(response_rows.c.round_id == round_id)
+        ).all()  # fmt: skip
+    frame = pd.DataFrame(rows, columns=["response_id", "team", "role", "step"])
+    return frame.astype({"response_id": "str", "team": "str", "role": "str", "step": "int64"})
+
+
+def responses_file(engine: Engine, token: str) -> ResponsesFile:
+    """Whether the round has a responses file, and with which columns, from its counts alone.
+
+    For a page to say so before anyone clicks (it reads no answers);
+    `round_export` decides again on the rows it writes. Reads what is
+    published; the page has run `store.publish` first.
+    """
+    rnd = get_round(engine, token)
+    steps = _release_steps(engine, token)
+    atoms = (
+        steps.groupby(["team", "role", "step"], as_index=False).size().rename(columns={"size": "n"})
+    )
+    minimum = rnd.min_group_size
+    columns = microdata_columns(atoms, minimum, rnd.teams)
+    return ResponsesFile(columns or (), microdata_problem(atoms, minimum, rnd.teams))
 
 
 def round_scores(rnd: Round, responses: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
@@ -69,15 +133,21 @@ def round_export(
     """Build one export of a round: ``responses``, ``scores`` or ``retro`` (grouped by `by`).
 
     The file is named by `export_name`. Raises NotFoundError for an unknown
-    round and InputError for an unknown kind or grouping.
+    round and InputError for an unknown kind or grouping, and for
+    ``responses`` when the round has no responses file (`microdata_problem`:
+    always while it has fewer responses than its minimum).
     """
     if kind not in EXPORT_KINDS:
         raise InputError(f"unknown export '{kind}'; choose one of {', '.join(EXPORT_KINDS)}")
     rnd = get_round(engine, token)
-    responses = responses_frame(engine, token)
+    publish(engine, token)  # leaders see the round in safe steps (scoring/publication.py)
+    responses = responses_frame(engine, token, published_only=True)
     if kind == "responses":
-        data, rows = responses_csv_bytes(responses, rnd.bank), len(responses)
-        return Export(export_name(rnd, kind, (), day), data, rows)
+        steps = _release_steps(engine, token)[["response_id", "step"]]
+        released = responses.merge(steps, how="inner", on="response_id", validate="1:1")
+        rows_out = generalise(released, rnd.min_group_size, rnd.bank.item_ids, rnd.teams)
+        data = responses_csv_bytes(rows_out, rnd.bank)
+        return Export(export_name(rnd, kind, (), day), data, len(rows_out))
     tidy = round_scores(rnd, responses, by)
     if kind == "scores":
         data = scores_csv_bytes(tidy)

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from assessment.scoring.privacy import decide_groups
-from assessment.store import get_round, response_counts
+from assessment.store import get_round, publish, response_counts
 from assessment.vocabulary import HiddenReason, hidden_text, plural
 
 __all__ = ["Participation", "participation"]
@@ -58,7 +58,9 @@ class Participation:
 def participation(engine: Engine, token: str) -> Participation:
     """The round's participation under its privacy decision (what the Rounds page shows)."""
     rnd = get_round(engine, token)
-    groups = decide_groups(response_counts(engine, token), rnd.min_group_size, rnd.teams)
+    publish(engine, token)
+    counts = response_counts(engine, token, published_only=True)
+    groups = decide_groups(counts, rnd.min_group_size, rnd.teams)
     org, teams = groups["org"].iloc[0], groups["team"]
     shown = zip(teams["n"], teams["shown"], strict=True)
     counts = [int(n) if visible else None for n, visible in shown]

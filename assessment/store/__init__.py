@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from assessment.store.drafts import load_draft, save_draft
 from assessment.store.importing import ValidatedImport, import_responses, validate_import
+from assessment.store.publication import Publication, last_published, publish
 from assessment.store.reads import (
     META_COLUMNS,
     comments_frame,
@@ -33,15 +34,18 @@ from assessment.store.rounds import (
 
 __all__ = [
     "META_COLUMNS",
+    "Publication",
     "Round",
     "ValidatedImport",
     "close_round",
     "comments_frame",
     "get_round",
     "import_responses",
+    "last_published",
     "list_rounds",
     "load_draft",
     "open_round",
+    "publish",
     "reopen_round",
     "response_count",
     "response_counts",

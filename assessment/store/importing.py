@@ -19,12 +19,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from assessment.bank import LINE_BREAKS, NAME_CONTROLS, Bank, control_characters
-from assessment.errors import InputError
+from assessment.errors import AssessmentError, InputError
 from assessment.interchange.validate import ValidatedImport, validate_import
 from assessment.policy import MAX_COMMENT_CHARS, MAX_NAME_CHARS, MAX_TOKEN_CHARS
 from assessment.store.bulk import AnswerRow, insert_answers
-from assessment.store.rounds import get_round, now_utc, round_row
-from assessment.store.schema import comments, responses, writing
+from assessment.store.responses import has_web_answers
+from assessment.store.rounds import Round, get_round, not_found, now_utc, round_row
+from assessment.store.schema import comments, reading, responses, rounds, writing
 
 __all__ = ["ValidatedImport", "import_responses", "validate_import"]
 
@@ -114,15 +115,19 @@ def import_responses(
 
     `data` is a `ValidatedImport` (from `forms.prepare_import`, whose messages
     the leader has seen) or a wide frame, validated here by the same
-    `validate_import`. The round may be closed: importing is a leader's action
-    (paper forms, another tool's export), not a respondent's. Raises
-    `InputError` naming each bad row and column, or the response ids that are
-    already stored; `source` is the label stored with each row ("import",
-    "demo").
+    `validate_import`. Raises `InputError` naming each bad row and column, or
+    the response ids that are already stored; `source` is the label stored
+    with each row ("import", "demo").
+
+    Refused (`AssessmentError`, nothing stored) into a closed round, and into
+    one that collects answers through its link: a few known answers imported
+    next to one real person's would give that person's answers away as the
+    shown counts less the known ones (`store.responses.answers_source`).
     """
     if not source or len(source) > 20:
         raise InputError("source: must be a label of 1 to 20 characters, e.g. 'import'")
     rnd = get_round(engine, token)
+    _refuse_unless_importable(rnd.name, rnd.is_open, _has_web(engine, rnd))
     if isinstance(data, ValidatedImport):
         prepared = data
     else:
@@ -142,11 +147,45 @@ def import_responses(
     return len(prepared.response_ids)
 
 
+def _refuse_unless_importable(name: str, is_open: bool, has_web: bool) -> None:
+    if not is_open:
+        raise AssessmentError(
+            f"Round '{name}' is closed: it takes no more answers, imported ones included."
+            " To add answers collected meanwhile, reopen it first (Rounds page, or"
+            " `assessment round reopen`)."
+        )
+    if has_web:
+        raise AssessmentError(
+            f"Round '{name}' collects answers through its link, so it takes no imported ones:"
+            " mixed with answers you know, they would give a real person's answers away."
+            " Open a new round for these answers and import them there."
+        )
+
+
+def _has_web(engine: Engine, rnd: Round) -> bool:
+    """A cheap look before the file is checked; the transaction looks again under its lock."""
+    with reading(engine) as conn:
+        return has_web_answers(conn, round_row(conn, rnd.token).id)
+
+
+# The round's row, locked for update on PostgreSQL: a submission (which takes a key-share
+# lock) waits for this import, and this import for submissions in flight.
+_LOCK_ROUND = (
+    sa.select(rounds.c.id, rounds.c.name, rounds.c.is_open)
+    .where(rounds.c.token == sa.bindparam("token"))
+    .with_for_update(of=rounds)
+)
+
+
 def _store(
     conn: Connection, token: str, prepared: ValidatedImport, bank: Bank, source: str
 ) -> None:
     """Insert one prepared import with bulk statements, inside the caller's transaction."""
-    round_id = round_row(conn, token).id
+    row = conn.execute(_LOCK_ROUND, {"token": token}).first()
+    if row is None:
+        raise not_found(token)
+    _refuse_unless_importable(row.name, bool(row.is_open), has_web_answers(conn, row.id))
+    round_id = row.id
     clashes = _already_stored(conn, prepared.response_ids) if prepared.ids_given else []
     if clashes:
         shown = ", ".join(clashes[:5]) + (" ..." if len(clashes) > 5 else "")

@@ -16,7 +16,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from assessment.store.rounds import Round, not_found, round_from_row, round_row
-from assessment.store.schema import answers, comments, reading, responses, rounds
+from assessment.store.schema import (
+    answers,
+    comment_publications,
+    comments,
+    publications,
+    reading,
+    responses,
+    rounds,
+)
 
 __all__ = [
     "META_COLUMNS",
@@ -30,8 +38,15 @@ __all__ = [
 META_COLUMNS = ["response_id", "submitted_at", "round", "team", "role"]
 
 
-def responses_frame(engine: Engine, token: str) -> pd.DataFrame:
+def _published(column: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    return column.in_(sa.select(publications.c.response_pk))
+
+
+def responses_frame(engine: Engine, token: str, *, published_only: bool = False) -> pd.DataFrame:
     """The round's responses in the wide format (docs/architecture.md, "Files").
+
+    With `published_only`, only responses already released to leaders
+    (`store.publication.publish`): what every leader page and file uses.
 
     Columns ``response_id, submitted_at, round, team, role`` and one float
     column per bank item (bank order), NaN for don't know or skipped;
@@ -59,10 +74,11 @@ def responses_frame(engine: Engine, token: str) -> pd.DataFrame:
                 responses.c.role,
             )
             .where(responses.c.round_id == row.id)
+            .where(_published(responses.c.pk) if published_only else sa.true())
             .order_by(responses.c.submitted_at, responses.c.response_id)
         ).all()
         width, offset = _packing(len(rnd.bank.items))
-        packed = conn.execute(_packed_answers(row.id, offset)).all()
+        packed = conn.execute(_packed_answers(row.id, offset, published_only)).all()
     columns = list(zip(*meta, strict=True)) or [()] * len(_HEAD)  # column-wise: no Row objects
     head = pd.DataFrame(dict(zip(_HEAD, columns, strict=True)))
     matrix = np.full((len(meta), len(rnd.bank.items)), np.nan)
@@ -85,7 +101,7 @@ def _packing(n_items: int) -> tuple[int, int]:
     return width, 10 ** (width - 1)
 
 
-def _packed_answers(round_id: int, offset: int) -> sa.Select[Any]:
+def _packed_answers(round_id: int, offset: int, published_only: bool = False) -> sa.Select[Any]:
     """Per response: its answers as one string of fixed-width codes.
 
     code = offset + item_pos * 16 + (value or 0). Each code names its item, so
@@ -96,6 +112,8 @@ def _packed_answers(round_id: int, offset: int) -> sa.Select[Any]:
     code = sa.literal(offset, sa.Integer) + position * _VALUE_SLOTS
     code = code + sa.func.coalesce(sa.cast(answers.c.value, sa.Integer), 0)
     in_round = sa.select(responses.c.pk).where(responses.c.round_id == round_id)
+    if published_only:
+        in_round = in_round.where(_published(responses.c.pk))
     # IN, not JOIN: SQLite then walks answers in key order and groups without a sort.
     return (
         sa.select(answers.c.response_pk, sa.func.aggregate_strings(sa.cast(code, sa.String), ""))
@@ -148,8 +166,10 @@ def response_count(engine: Engine, token: str) -> int:
     return int(row[0])
 
 
-def response_counts(engine: Engine, token: str) -> pd.DataFrame:
+def response_counts(engine: Engine, token: str, *, published_only: bool = False) -> pd.DataFrame:
     """Responses per (team, role): columns ``team, role, n``, only pairs that have any.
+
+    With `published_only`, only responses released to leaders.
 
     Use `team_counts` for a table that lists every team of the round, with 0s.
     """
@@ -158,6 +178,7 @@ def response_counts(engine: Engine, token: str) -> pd.DataFrame:
         rows = conn.execute(
             sa.select(responses.c.team, responses.c.role, sa.func.count())
             .where(responses.c.round_id == round_id)
+            .where(_published(responses.c.pk) if published_only else sa.true())
             .group_by(responses.c.team, responses.c.role)
             .order_by(responses.c.team, responses.c.role)
         ).all()
@@ -186,8 +207,10 @@ def team_counts(engine: Engine, token: str) -> pd.DataFrame:
     return frame.astype({"team": "str", "n": "int64"})
 
 
-def comments_frame(engine: Engine, token: str) -> pd.DataFrame:
+def comments_frame(engine: Engine, token: str, *, published_only: bool = False) -> pd.DataFrame:
     """The round's comments: ``team, role, comment`` in random order, without ids or times.
+
+    With `published_only`, only comments released with their cell's responses.
 
     Callers still apply the comment threshold (groups of at least 10).
     """
@@ -196,8 +219,12 @@ def comments_frame(engine: Engine, token: str) -> pd.DataFrame:
         rows = [
             tuple(r)
             for r in conn.execute(
-                sa.select(comments.c.team, comments.c.role, comments.c.comment).where(
-                    comments.c.round_id == round_id
+                sa.select(comments.c.team, comments.c.role, comments.c.comment)
+                .where(comments.c.round_id == round_id)
+                .where(
+                    comments.c.id.in_(sa.select(comment_publications.c.comment_id))
+                    if published_only
+                    else sa.true()
                 )
             )
         ]

@@ -5,6 +5,16 @@ or a retried request must never count twice (several quick clicks can register
 during one slow rerun: streamlit#8291).
 The response, its answers, its comment and the deletion of the respondent's
 draft commit together or not at all.
+
+A round takes its answers from its link or from imports, never both
+(`answers_source`): otherwise a leader could import a few answers they know into
+a team of one and read the real person's answers as the shown counts less their
+own. The source is derived from the stored responses, so it cannot drift: a web
+response always carries the client token it was submitted with, an imported one
+never does (`responses.client_token` is NULL exactly for imports), which the
+unique index on (round_id, client_token) answers in one seek. On PostgreSQL a
+submission holds a key-share lock on the round's row and an import an update
+lock, so the two cannot interleave; SQLite writers take turns anyway.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ import json
 import secrets
 from collections.abc import Mapping
 from numbers import Integral
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -32,12 +43,22 @@ from assessment.store.rounds import (
 )
 from assessment.store.schema import comments, drafts, reading, responses, rounds, writing
 
-__all__ = ["submit_response"]
+__all__ = [
+    "AnswersSource",
+    "answers_source",
+    "collects_online",
+    "has_imports",
+    "has_web_answers",
+    "submit_response",
+]
+
+AnswersSource = Literal["link", "import", "both"]
+"""Where a round's answers come from; "both" only in rounds stored before the rule."""
 
 
-def _is_answer(value: object, points: int) -> bool:
+def _is_answer(value: object, points: int, dont_know: bool) -> bool:
     if value is None:
-        return True
+        return dont_know  # "don't know" is an answer only where the scale offers it
     if type(value) is not int and (not isinstance(value, Integral) or isinstance(value, bool)):
         return False  # checked in this order: the ABC check is slow, and most values are int
     return 1 <= int(value) <= points
@@ -45,15 +66,15 @@ def _is_answer(value: object, points: int) -> bool:
 
 def _answer_problems(answers_: Mapping[str, int | None], bank: Bank) -> list[str]:
     known = set(bank.item_ids)
-    points = bank.scale.points
+    points, dont_know = bank.scale.points, bank.scale.dont_know
     problems = []
     for item_id, value in answers_.items():
         if item_id not in known:
             problems.append(f"answers: unknown item '{item_id}'")
-        elif not _is_answer(value, points):
+        elif not _is_answer(value, points, dont_know):
             problems.append(
                 f"answers: item '{item_id}': {value!r} is not a whole number from 1 to {points}"
-                " (or None for don't know)"
+                + (" (or None for don't know)" if dont_know else "")
             )
     return problems
 
@@ -105,7 +126,9 @@ _DELETE_DRAFT = drafts.delete().where(
     drafts.c.resume_token == sa.bindparam("draft_resume_token"),
 )
 # The round's state and any response already stored under this client token, in one
-# statement: a submission is a handful of statements and each costs a round trip.
+# statement: a submission is a handful of statements and each costs a round trip. The
+# key-share lock (PostgreSQL only; SQLite has none and needs none) waits for an import
+# in progress, which holds an update lock on the row (`importing`).
 _ROUND_STATE = (
     sa.select(
         rounds.c.id, rounds.c.name, rounds.c.is_open, rounds.c.teams_json, responses.c.response_id
@@ -120,9 +143,56 @@ _ROUND_STATE = (
         )
     )
     .where(rounds.c.token == sa.bindparam("token"))
+    .with_for_update(read=True, key_share=True, of=rounds)
+)
+# Own statements, after the lock: in PostgreSQL's READ COMMITTED a statement sees what
+# committed before it started, so one that waited for an import must not judge by it.
+_IMPORTED = sa.select(
+    sa.exists().where(
+        responses.c.round_id == sa.bindparam("round_id"), responses.c.client_token.is_(None)
+    )
+)
+_FROM_LINK = sa.select(
+    sa.exists().where(
+        responses.c.round_id == sa.bindparam("round_id"), responses.c.client_token.is_not(None)
+    )
 )
 _INSERT_RESPONSE = responses.insert()
 _INSERT_COMMENT = comments.insert()
+
+NOT_ONLINE = (
+    "This round is not collecting answers online: its answers are brought in from"
+    " another survey or from paper forms. Ask the person who shared the link how to take part."
+)
+
+
+def has_imports(conn: Connection, round_id: int) -> bool:
+    """Whether the round holds an imported response (one without a client token)."""
+    return bool(conn.scalar(_IMPORTED, {"round_id": round_id}))
+
+
+def has_web_answers(conn: Connection, round_id: int) -> bool:
+    """Whether the round holds a response submitted through its link."""
+    return bool(conn.scalar(_FROM_LINK, {"round_id": round_id}))
+
+
+def answers_source(engine: Engine, token: str) -> AnswersSource | None:
+    """Where the round's answers come from: its link, imports, or None while it has none.
+
+    Whichever comes first decides, for the round's whole life: a round with
+    answers from its link refuses imports, and one with imports refuses
+    answers through its link. A round stored before this rule may hold both
+    ("both"), and then takes neither.
+    """
+    with reading(engine) as conn:
+        round_id = round_row(conn, token).id
+        web, imported = has_web_answers(conn, round_id), has_imports(conn, round_id)
+    return "both" if web and imported else "link" if web else "import" if imported else None
+
+
+def collects_online(engine: Engine, token: str) -> bool:
+    """Whether the round's link may take answers (open or not): none of them imported."""
+    return answers_source(engine, token) in (None, "link")
 
 
 def _existing_response(conn: Connection, round_id: int, client_token: str) -> str | None:
@@ -185,6 +255,8 @@ def _submit(
             f"This round is closed: '{row.name}' no longer accepts responses."
             " Ask the person who shared the link whether a new round is open."
         )
+    if has_imports(conn, row.id):
+        raise AssessmentError(NOT_ONLINE)
     bank = round_bank(conn, row.id, token)
     problems = _submission_problems(json.loads(row.teams_json), bank, team, role, answers_, comment)
     if problems:

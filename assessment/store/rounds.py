@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, CursorResult, Engine, Row
 
-from assessment.bank import Bank, bank_from_dict
+from assessment.bank import Bank, bank_from_dict, control_characters, escape_character
 from assessment.errors import InputError, NotFoundError
 from assessment.policy import MAX_NAME_CHARS, MAX_TOKEN_CHARS, min_group_size_problem
 from assessment.round import Round
@@ -110,10 +110,31 @@ def round_row(conn: Connection, token: str) -> Row[Any]:
 
 
 def _text_problems(label: str, value: object) -> list[str]:
+    """Why a round or team name cannot be stored; it is checked as stored, i.e. stripped.
+
+    A name is shown on every page, in every file and on the CLI, and a team name
+    is what respondents pick, so it holds only characters a person can see:
+    no control characters (a NUL, a terminal escape, a tab) and nothing else
+    `str.isprintable` refuses (zero-width and direction marks that make two
+    names look alike or reorder the text, a no-break space). Markdown
+    characters are fine ("R&D", "Team #1"): every page shows names as plain
+    text (`ui.common.md_text`).
+    """
     if not isinstance(value, str) or not value.strip():
         return [f"{label}: must not be empty"]
-    if len(value.strip()) > MAX_NAME_CHARS:
+    text = value.strip()
+    if len(text) > MAX_NAME_CHARS:
         return [f"{label}: longer than {MAX_NAME_CHARS} characters"]
+    controls = control_characters(text)
+    if controls:
+        return [f"{label}: holds a control character ({controls}); remove it"]
+    hidden = sorted({char for char in text if not char.isprintable()})
+    if hidden:
+        shown = ", ".join(escape_character(char) for char in hidden)
+        return [
+            f"{label}: holds a character that does not show or looks like another ({shown});"
+            " retype the name"
+        ]
     return []
 
 

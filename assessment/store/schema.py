@@ -46,6 +46,7 @@ __all__ = [
     "READ_ONLY",
     "SCHEMA_VERSION",
     "answers",
+    "comment_publications",
     "comments",
     "default_db_path",
     "drafts",
@@ -53,6 +54,7 @@ __all__ = [
     "leader_credentials",
     "make_engine",
     "metadata",
+    "publications",
     "reading",
     "responses",
     "round_items",
@@ -208,7 +210,47 @@ def _v2_leader_credentials(conn: Connection) -> None:
     leader_credentials.create(conn, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_v1_create_tables, _v2_leader_credentials]
+publications = sa.Table(
+    "publications",
+    metadata,
+    # Which responses the leader pages and files may use, and in which step they were
+    # released (see scoring/publication.py); a response without a row here is pending.
+    sa.Column("response_pk", sa.ForeignKey("responses.pk", ondelete="CASCADE"), primary_key=True),
+    sa.Column("step", sa.Integer, nullable=False),
+    sa.Column("published_at", UTCDateTime, nullable=False),
+)
+
+comment_publications = sa.Table(
+    "comment_publications",
+    metadata,
+    # Comments are released with their cell's responses; still no link to any response.
+    sa.Column("comment_id", sa.ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("step", sa.Integer, nullable=False),
+)
+
+
+def _v3_publications(conn: Connection) -> None:
+    """Version 3: results are published in steps; what was visible before stays published."""
+    metadata.create_all(conn, tables=[publications, comment_publications])
+    now = sa.literal(datetime.now(UTC).replace(microsecond=0), UTCDateTime)
+    conn.execute(
+        publications.insert().from_select(
+            ["response_pk", "step", "published_at"],
+            sa.select(responses.c.pk, sa.literal(1), now),
+        )
+    )
+    conn.execute(
+        comment_publications.insert().from_select(
+            ["comment_id", "step"], sa.select(comments.c.id, sa.literal(1))
+        )
+    )
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [
+    _v1_create_tables,
+    _v2_leader_credentials,
+    _v3_publications,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

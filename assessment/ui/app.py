@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 import streamlit as st
@@ -9,10 +10,14 @@ import streamlit as st
 from assessment.ui import pages
 from assessment.ui.leader import is_leader
 
+ICON = Path(__file__).resolve().parent / "icon.png"
+
 
 def run() -> None:
     """Configure the page and run the page the URL points at."""
-    st.set_page_config(page_title="Role Radar", page_icon=":material/radar:", layout="centered")
+    # A local icon: a Material icon as the page icon makes every browser, respondents'
+    # included, fetch it from a font server outside this installation.
+    st.set_page_config(page_title="Role Radar", page_icon=str(ICON), layout="centered")
     leader = is_leader()
     # Leader pages stay registered (hidden) for everyone else, so a bookmarked /results asks
     # for sign-in instead of failing; each of them calls require_leader() before showing data.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,6 +46,8 @@ def engine() -> sa.Engine:
 
 
 _MARKDOWN_SPECIALS = "\\`*_{}[]<>()#+-.!|~$:"
+WORD_JOINER = "\u2060"
+_AUTOLINK = re.compile(r"(?i)h(?=ttps?\\:)|w(?=ww\\.)|@")
 
 
 def md_text(text: object) -> str:
@@ -54,4 +57,7 @@ def md_text(text: object) -> str:
     could read is backslash-escaped, so a team called ``![x](http://host/pixel)`` shows as
     those characters instead of making the browser fetch an image.
     """
-    return "".join("\\" + char if char in _MARKDOWN_SPECIALS else char for char in str(text))
+    escaped = "".join("\\" + char if char in _MARKDOWN_SPECIALS else char for char in str(text))
+    # Markdown also links bare addresses (http://…, www.…, a@b.c) after resolving escapes; an
+    # invisible word joiner breaks those patterns without changing what the reader sees.
+    return _AUTOLINK.sub(lambda m: m.group(0)[0] + WORD_JOINER + m.group(0)[1:], escaped)

@@ -18,7 +18,7 @@ from assessment.bank import load_bank
 from assessment.errors import AssessmentError
 from assessment.service import auth, demo
 from assessment.ui import pages
-from assessment.ui.common import engine, settings
+from assessment.ui.common import engine, md_text, settings
 
 __all__ = [
     "LEADER_KEY",
@@ -94,7 +94,7 @@ def leader_emails() -> frozenset[str]:
     try:
         return auth.parse_emails(settings().leader_emails)
     except AssessmentError as exc:
-        st.error("The leader e-mail list is invalid.\n\n" + "\n\n".join(exc.problems))
+        st.error("The leader e-mail list is invalid.\n\n" + "\n\n".join(map(md_text, exc.problems)))
         return frozenset()
 
 
@@ -160,6 +160,7 @@ def sign_in_with_passcode(passcode: str) -> str | None:
         credential = _credential()
         accepted = credential is not None and credential.accepts(passcode)
     except AssessmentError as exc:  # a malformed hash in the settings or the database
+        # Role Radar's own words about its settings (no one's input), with Markdown meant.
         return "Leader sign-in is misconfigured: " + " ".join(exc.problems)
     if credential is None:
         return "No leader passcode is set up. Set ASSESSMENT_LEADER_PASSWORD and restart."
@@ -184,7 +185,8 @@ def notify(kind: str, text: str, slot: str = "page") -> None:
     """Keep a message from a callback for the next render (callbacks run before the page).
 
     `slot` says where it shows: a page's top, or next to the widget that
-    caused it (a long page does not scroll back up after a click).
+    caused it (a long page does not scroll back up after a click). `text` is
+    Markdown: callers pass names, file names and problems through `md_text`.
     """
     st.session_state[f"{_NOTICE_KEY}:{slot}"] = (kind, text)
 
@@ -207,9 +209,11 @@ def _load_demo() -> None:
     try:
         current = demo.load_demo(engine(), load_bank())
     except AssessmentError as exc:
-        notify("error", "The demo could not be loaded.\n\n" + "\n\n".join(exc.problems))
+        problems = "\n\n".join(md_text(problem) for problem in exc.problems)
+        notify("error", "The demo could not be loaded.\n\n" + problems)
         return
-    notify("success", f"Demo loaded: “{current.name}” and the quarter before it, with answers.")
+    name = md_text(current.name)
+    notify("success", f"Demo loaded: “{name}” and the quarter before it, with answers.")
 
 
 def offer_demo(key: str = "load_demo") -> bool:

@@ -29,17 +29,17 @@ CACHE_MAX_ENTRIES = 32  # a few rounds x a few data versions per process
 def round_results(token: str, response_count: int) -> RoundResults:
     """Everything the results page shows for one round at one data version.
 
-    `response_count` is part of the cache key only: pass
-    `store.response_count(engine(), token)` so new data means a new entry.
+    `response_count` is part of the cache key only: pass the published count
+    (`store.publish(engine(), token)[0]`), so a new step means a new entry.
     """
     db = engine()
     rnd = store.get_round(db, token)
     return build_results(
-        store.responses_frame(db, token),
+        store.responses_frame(db, token, published_only=True),
         rnd.bank,
         token=token,
         name=rnd.name,
         min_group_size=rnd.min_group_size,
         teams=rnd.teams,
-        comments=store.comments_frame(db, token),
+        comments=store.comments_frame(db, token, published_only=True),
     )

@@ -7,10 +7,17 @@ resume token in the URL (survives a refresh or a dropped connection; see
 streamlit#10229). Every change is written through in its widget callback, and
 the submit happens in an `on_click` callback with the resume token as client
 token, so a double click stores one response.
+
+Resume tokens are made here, by the server (`survey.new_resume_token`). A token
+in the URL is taken only when a draft is stored under it (one this server
+issued and saved); any other, such as one typed into the address bar, gets a
+fresh one, so no client can pick the token its draft and response are kept by.
+Submissions spend from the network's allowance (`service.limits`).
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -18,6 +25,7 @@ import streamlit as st
 from assessment import store
 from assessment import survey as flow
 from assessment.errors import AssessmentError
+from assessment.service import limits
 from assessment.store import Round
 from assessment.ui.common import engine
 
@@ -34,6 +42,7 @@ BACK_KEY = "survey_back"
 REVIEW_KEY = "survey_to_review"
 SUBMIT_KEY = "survey_submit"
 _STATE_KEY = "survey_state"
+_SESSION_KEY = "survey_session"  # the limiter's key when Streamlit reports no address
 
 
 def answer_key(item_id: str) -> str:
@@ -76,14 +85,12 @@ def current(rnd: Round) -> SurveyState:
         and state.resume_token == resume
     ):
         return state
-    if flow.is_resume_token(resume):
-        saved = store.load_draft(engine(), rnd.token, resume)
-        draft = flow.restore_draft(saved, rnd.bank, rnd.teams)
+    saved = store.load_draft(engine(), rnd.token, resume) if flow.is_resume_token(resume) else None
+    if saved is not None and resume is not None:  # a token this server issued, with a draft
+        state = SurveyState(rnd.token, resume, flow.restore_draft(saved, rnd.bank, rnd.teams))
     else:
-        resume = flow.new_resume_token()
-        st.query_params[RESUME_PARAM] = resume
-        draft = flow.SurveyDraft()
-    state = SurveyState(round_token=rnd.token, resume_token=resume, draft=draft)
+        state = SurveyState(rnd.token, flow.new_resume_token(), flow.SurveyDraft())
+        st.query_params[RESUME_PARAM] = state.resume_token
     st.session_state[_STATE_KEY] = state
     return state
 
@@ -139,12 +146,33 @@ def go_to(state: SurveyState, rnd: Round, step: int) -> None:
     state.moved = True
 
 
+def client_address() -> str | None:
+    """The address Streamlit saw this browser connect from; None for local connections."""
+    return st.context.ip_address
+
+
+def _client_key() -> str:
+    session = st.session_state.get(_SESSION_KEY)
+    if not isinstance(session, str):
+        session = st.session_state[_SESSION_KEY] = secrets.token_hex(8)
+    return limits.client_key(client_address(), session)
+
+
 def submit(state: SurveyState, rnd: Round) -> None:
-    """Store the response once (the resume token is the client token) and show the thanks."""
+    """Store the response once (the resume token is the client token) and show the thanks.
+
+    A complete submission first spends one of its network's answers
+    (`limits.SUBMISSIONS`); with none left it is not stored, and the
+    respondent reads how long to wait.
+    """
     if state.submitted:
         return
     try:
         answers = flow.submission(state.draft, rnd.teams, rnd.bank)
+        wait = limits.SUBMISSIONS.take(_client_key(), limits.clock())
+        if wait:
+            state.problems = [limits.too_many_text(wait)]
+            return
         store.submit_response(
             engine(),
             rnd.token,

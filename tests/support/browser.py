@@ -1,8 +1,15 @@
 """Real-browser fixtures: a `streamlit run` server on a free port and Playwright's Chromium.
 
-The server is started once per test session with its own temporary SQLite file
-and a known leader password; tests prepare data through the store against
-`app_server.database_url` and drive the page through `page`.
+The server is started once per test session (per pytest-xdist worker; the
+browser tests share one worker, see tests/conftest.py) with its own temporary
+SQLite file and a known leader password; tests prepare data through the store
+against `app_server.database_url` and drive the page through `desktop_page` or
+`phone_page`.
+
+Waiting: never on the clock. `wait_idle` waits until a script run the server
+reported has finished and its output is on the page; `rerun` wraps an action
+that makes the app rerun and waits for exactly that rerun (a plain click
+returns before the server has even started it).
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +42,99 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+DEFAULT_TIMEOUT_MS = 30_000  # Playwright's own default, restored for every test
+EXPECT_TIMEOUT_MS = 15_000
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+# Set by the pytest_runtest_makereport hook in tests/conftest.py: the call phase's report.
+CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+
+# Runs in every page before Streamlit's own scripts and watches the app's WebSocket. Going
+# out it counts rerun requests (BackMsg field 11 rerun_script); coming in it reads the
+# server's lifecycle messages (ForwardMsg field 4 new_session: a run started; field 6
+# script_finished with its status, 2 = stopped early for a rerun that follows). In
+# window.__runs: `requests` sent, and `drawn` = {started, finished, answered}, where
+# `answered` is how many requests had been sent when the latest run started. `drawn` is
+# published only once Streamlit has handled the message and React has drawn what it
+# changed: Streamlit handles a message in microtasks after this listener and React draws
+# in a posted-message task; the timeout-then-message that publishes queues behind both.
+RUN_TRACKER = """(() => {
+  if (window.__runs) return;
+  const none = { started: 0, finished: true, answered: 0, seen: 0 };
+  const runs = (window.__runs = { requests: 0, received: none, drawn: none });
+  const firstField = (bytes, wanted) => {
+    let i = 0;
+    const varint = () => {
+      let value = 0, shift = 0, byte = 0x80;
+      while (byte & 0x80 && i < bytes.length) {
+        byte = bytes[i++]; value += (byte & 0x7f) * 2 ** shift; shift += 7;
+      }
+      return value;
+    };
+    while (i < bytes.length) {
+      const tag = varint(), field = Math.floor(tag / 8), wire = tag % 8;
+      if (wanted.includes(field)) return { field, value: wire === 0 ? varint() : null };
+      if (wire === 0) varint();
+      else if (wire === 2) { const length = varint(); i += length; }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else return null;
+    }
+    return null;
+  };
+  const asBytes = (data) => data instanceof ArrayBuffer ? new Uint8Array(data)
+    : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+    : null;
+  const publish = (snapshot) => setTimeout(() => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      if (snapshot.seen > runs.drawn.seen) runs.drawn = snapshot;
+      channel.port1.close();
+    };
+    channel.port2.postMessage(null);
+  }, 0);
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        const bytes = asBytes(event.data);
+        const found = bytes && firstField(bytes, [4, 6]);
+        if (!found) return;
+        const now = runs.received;
+        runs.received = found.field === 4
+          ? { started: now.started + 1, finished: false, answered: runs.requests }
+          : { ...now, finished: found.value !== 2 };
+        runs.received.seen = now.seen + 1;
+        publish(runs.received);
+      });
+    }
+    send(data) {
+      const bytes = asBytes(data);
+      if (bytes && firstField(bytes, [11])) runs.requests += 1;
+      return super.send(data);
+    }
+  };
+})();"""
+
+# True once every rerun the page asked for has started, a run after the first `since`
+# has finished, and nothing runs: what the server reported, drawn, and shown as idle.
+IDLE = """([since]) => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const runs = window.__runs;
+  if (!app || !runs) return false;
+  const drawn = runs.drawn;
+  return drawn.started > since && drawn.finished && drawn.answered >= runs.requests
+    && app.dataset.testConnectionState === "CONNECTED"
+    && app.dataset.testScriptState === "notRunning";
+}"""
+# The runs started so far if the page is idle already (one round trip), else -1.
+STARTED_IF_IDLE = f"() => ({IDLE})([0]) ? window.__runs.received.started : -1"
 
 
 def _in_ci() -> bool:
@@ -90,11 +191,15 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         "ASSESSMENT_LEADER_PASSWORD": LEADER_PASSWORD,
         "ASSESSMENT_BASE_URL": f"http://127.0.0.1:{port}",
     }
+    # runner.postScriptGC: Streamlit runs gc.collect(2) after every script run, ~0.1 s with
+    # this app's imports while holding the GIL; a test server never lives long enough to
+    # need it, and it was a third of the server's time in the browser tests.
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
         "--server.headless", "true", "--server.port", str(port),
         "--server.address", "127.0.0.1",
         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+        "--runner.postScriptGC", "false",
     ]  # fmt: skip
     log = (workdir / "streamlit.log").open("wb")
     process = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -112,13 +217,15 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
 
 
 @pytest.fixture(scope="session")
-def chromium_browser() -> Iterator[object]:
+def chromium_browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         skip_or_fail(f"Chromium not found at {CHROMIUM}: apt-get install -y chromium")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         skip_or_fail("playwright is not installed: pip install -e '.[test]'")
+    # `expect(...)` checks are usually true at once; the margin is for a loaded machine.
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
@@ -127,12 +234,33 @@ def chromium_browser() -> Iterator[object]:
         browser.close()
 
 
-def wait_idle(page: object) -> None:
-    """Wait until the app is connected and its script has finished rerunning."""
-    page.wait_for_selector(  # type: ignore[attr-defined]
-        "[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=30_000
-    )
-    page.wait_for_selector("[data-test-script-state='notRunning']", timeout=30_000)  # type: ignore[attr-defined]
+def runs_started(page: Any) -> int:
+    """How many script runs the server has started for this page's document so far."""
+    return int(page.evaluate("() => window.__runs?.received.started ?? 0"))
+
+
+def wait_idle(page: Any, since: int = 0, timeout: float = DEFAULT_TIMEOUT_MS) -> None:
+    """Wait until a run after the first `since` has finished, nothing else runs, and it is drawn.
+
+    With the default `since=0` that is the first run of a freshly loaded page. A run
+    stopped early for a rerun does not count: the rerun that follows has to finish.
+    """
+    page.wait_for_function(IDLE, arg=[since], timeout=timeout)
+
+
+@contextmanager
+def rerun(page: Any) -> Iterator[None]:
+    """Around an action that makes the app rerun: on leaving, that rerun is done and drawn.
+
+    `with rerun(page): page.get_by_role("button", name="Save").click()`. An action that
+    starts no run (an expander, an unchanged radio) makes this time out: use a plain wait.
+    """
+    before = int(page.evaluate(STARTED_IF_IDLE))
+    if before < 0:  # a run still going from an earlier step must not count as this one
+        wait_idle(page)
+        before = runs_started(page)
+    yield
+    wait_idle(page, since=before)
 
 
 def sign_in_leader(page: Any, app_server: AppServer) -> None:
@@ -140,27 +268,73 @@ def sign_in_leader(page: Any, app_server: AppServer) -> None:
     page.goto(f"{app_server.url}/sign_in")
     wait_idle(page)
     page.get_by_role("textbox", name="Leader passcode").fill(app_server.leader_password)
-    page.get_by_role("button", name="Sign in").click()
+    with rerun(page):
+        page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Signed in.").wait_for()
-    wait_idle(page)
+
+
+class _Tabs:
+    """One browser tab per device, reused from test to test.
+
+    A fresh context per test costs a renderer process and a cold cache for Streamlit's
+    JavaScript (about 1.5 s a test on two cores). Between tests the tab leaves the app
+    (the server ends that session) and forgets cookies and storage, so a test still
+    starts signed out, with no draft and default sidebar settings; after a failed test
+    the whole context is thrown away.
+    """
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self.pages: dict[str, Any] = {}
+
+    def open(self, device: str, options: dict[str, Any]) -> Any:
+        page = self.pages.get(device)
+        if page is None or page.is_closed():
+            context = self.browser.new_context(**options)
+            context.add_init_script(script=RUN_TRACKER)
+            page = self.pages[device] = context.new_page()
+        page.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        return page
+
+    def release(self, device: str, clean: bool) -> None:
+        page = self.pages[device]
+        try:
+            if not clean:
+                raise RuntimeError("the test failed: start the next one in a new context")
+            if page.url.startswith("http"):
+                page.evaluate("() => { localStorage.clear(); sessionStorage.clear(); }")
+            page.goto("about:blank")
+            page.context.clear_cookies()
+        except Exception:
+            del self.pages[device]
+            page.context.close()
+
+    def close(self) -> None:
+        for page in self.pages.values():
+            page.context.close()
+
+
+@pytest.fixture(scope="session")
+def browser_tabs(chromium_browser: Any) -> Iterator[_Tabs]:
+    tabs = _Tabs(chromium_browser)
+    yield tabs
+    tabs.close()
+
+
+def _tab(
+    request: pytest.FixtureRequest, tabs: _Tabs, device: str, options: dict[str, Any]
+) -> Iterator[Any]:
+    page = tabs.open(device, options)
+    yield page
+    report = request.node.stash.get(CALL_REPORT, None)
+    tabs.release(device, clean=report is not None and report.passed)
 
 
 @pytest.fixture
-def desktop_page(chromium_browser: object) -> Iterator[object]:
-    context = chromium_browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
-    page = context.new_page()
-    yield page
-    context.close()
+def desktop_page(request: pytest.FixtureRequest, browser_tabs: _Tabs) -> Iterator[Any]:
+    yield from _tab(request, browser_tabs, "desktop", DESKTOP)
 
 
 @pytest.fixture
-def phone_page(chromium_browser: object) -> Iterator[object]:
-    context = chromium_browser.new_context(  # type: ignore[attr-defined]
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    page = context.new_page()
-    yield page
-    context.close()
+def phone_page(request: pytest.FixtureRequest, browser_tabs: _Tabs) -> Iterator[Any]:
+    yield from _tab(request, browser_tabs, "phone", PHONE)

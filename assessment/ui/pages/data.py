@@ -4,7 +4,13 @@ Downloads are built when clicked (`exports.round_export`). An upload is read
 and checked in full (`forms.prepare_import`) and shown -- format, column
 mapping, dropped personal columns, problems -- before the leader confirms; the
 import then stores the rows that same check validated (`plan.require_validated`),
-all or none, so the page never offers an import the store then refuses.
+all or none, so the page never offers an import the store then refuses. A closed
+round, and one that collects answers through its link, is offered no import at
+all (`store.import_responses` refuses both).
+
+Everything from a file (its name, cells and headers quoted in problems and
+notes) and every round name is shown through `md_text`: a crafted cell must not
+make the leader's browser fetch an image or show a link.
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from assessment.results.text import round_label
 from assessment.results.view import default_round
 from assessment.scoring.privacy import shown_total
 from assessment.service.exports import GROUPINGS, export_name, round_export
-from assessment.ui.common import engine
+from assessment.store.responses import answers_source
+from assessment.ui.common import engine, md_text
 from assessment.ui.leader import notify, offer_demo, require_leader, take_notice
 
 ROUND_KEY = "data_round"
@@ -40,7 +47,7 @@ def pick_round() -> tuple[store.Round, int] | None:
     rounds = store.list_rounds(db)
     if not rounds:
         return None
-    counts = {r.token: store.response_count(db, r.token) for r in rounds}
+    counts = {r.token: store.publish(db, r.token)[0] for r in rounds}  # published only
     by_token = {r.token: r for r in rounds}
     if st.session_state.get(ROUND_KEY) not in by_token:
         st.session_state[ROUND_KEY] = default_round(rounds, counts)
@@ -99,9 +106,27 @@ def downloads(rnd: store.Round, responses: int) -> None:
         by = grouping("Retro pack for", RETRO_GROUPINGS, RETRO_BY_KEY)
         download_button("Retro pack CSV", "download_retro", rnd, "retro", by)
     with st.container(border=True):
-        st.markdown(f"**Responses** — all {responses} responses, one row each")
+        # Only what the privacy decision lets through, or no file (scoring/microdata.py).
+        from assessment.service.exports import responses_file
+
+        offer, minimum = responses_file(engine(), rnd.token), rnd.min_group_size
+        if offer.problem is not None:
+            st.markdown("**Responses** — one row per response: not offered for this round")
+            st.info(offer.problem, icon=":material/visibility_off:")
+            return
+        held = {
+            ("team", "role"): "with team and role (every team × role group has at least"
+            f" {minimum} people)",
+            ("team",): "with team; role left empty, because some roles within a team are"
+            f" fewer than {minimum} people",
+            ("role",): "with role; team left empty, because some teams within a role are"
+            f" fewer than {minimum} people",
+            (): "without team or role: either would narrow some people down to fewer than"
+            f" {minimum}",
+        }[offer.columns]
+        st.markdown(f"**Responses** — all {responses} responses, one row each, in random order")
         st.caption(
-            "Raw answers with team and role: small groups are **not** hidden here."
+            f"Answers {held}. Days, not times; fresh ids; no comments."
             " Keep this file among leaders; share scores or the retro pack instead."
         )
         download_button("Responses CSV", "download_responses", rnd, "responses", ())
@@ -124,22 +149,26 @@ def _import(token: str, name: str, data: bytes, filename: str) -> None:
         return
     imported.add(plan.digest)
     notify(
-        "success", f"Imported {count} responses from {filename} into “{name}”.", slot=NOTICE_SLOT
+        "success",
+        f"Imported {count} responses from {md_text(filename)} into “{md_text(name)}”.",
+        slot=NOTICE_SLOT,
     )
 
 
 def bullets(lines: list[str]) -> str:
-    return "\n".join(f"- {line}" for line in lines)
+    """Messages as a Markdown list, each shown as typed (they quote cells and headers)."""
+    return "\n".join(f"- {md_text(line)}" for line in lines)
 
 
 def show_plan(plan: ImportPlan) -> None:
     """What the file is and how it maps: problems first, then notes, then every column."""
-    st.markdown(f"**{plan.format_name}** · {plan.source} · {plan.rows_read} rows")
+    source, rows = md_text(plan.source), plan.rows_read
+    st.markdown(f"**{md_text(plan.format_name)}** · {source} · {rows} rows")
     if plan.problems:
         st.error("Nothing can be imported yet. Fix these in the file and upload it again:\n\n"
                  + bullets(plan.problems))  # fmt: skip
     for message in plan.messages:
-        st.info(message, icon=":material/info:")
+        st.info(md_text(message), icon=":material/info:")
     with st.expander(
         f"Column mapping ({len(plan.columns)} columns)", expanded=plan.format != "wide"
     ):
@@ -156,6 +185,27 @@ def show_plan(plan: ImportPlan) -> None:
         )
 
 
+def importable(rnd: store.Round) -> bool:
+    """Whether `rnd` takes imports; if not, say why and what to do instead."""
+    name = md_text(rnd.name)
+    if not rnd.is_open:
+        st.info(
+            f"“{name}” is closed, so it takes no imported answers. Reopen it on the Rounds"
+            " page to add answers collected meanwhile.",
+            icon=":material/lock:",
+        )
+        return False
+    if answers_source(engine(), rnd.token) in ("link", "both"):
+        st.info(
+            f"“{name}” collects answers through its link, so it takes no imported ones: mixed"
+            " with answers you know, they would give a real person's answers away. Open a new"
+            " round for these answers and import them there.",
+            icon=":material/link:",
+        )
+        return False
+    return True
+
+
 def imports(rnd: store.Round) -> None:
     st.subheader("Import", anchor=False)
     st.caption(
@@ -164,6 +214,9 @@ def imports(rnd: store.Round) -> None:
         " Names and e-mail addresses are dropped, never stored."
         f" Up to {MAX_IMPORT_BYTES // 2**20} MB."
     )
+    if not importable(rnd):
+        take_notice(slot=NOTICE_SLOT)  # what the last import click did, if anything
+        return
     upload = st.file_uploader(
         "Responses file",
         type=UPLOAD_TYPES,
@@ -186,7 +239,7 @@ def imports(rnd: store.Round) -> None:
         st.success("This file has been imported.", icon=":material/check_circle:")
         return
     st.button(
-        f"Import {plan.rows} responses into “{rnd.name}”",
+        f"Import {plan.rows} responses into “{md_text(rnd.name)}”",
         key=CONFIRM_KEY,
         type="primary",
         icon=":material/upload:",

@@ -10,6 +10,8 @@ data change; this script only lays them out.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -49,7 +51,7 @@ from assessment.results.view import (
     team_findings,
 )
 from assessment.scoring.privacy import shown_total
-from assessment.ui.common import engine
+from assessment.ui.common import engine, md_text
 from assessment.ui.leader import offer_demo, require_leader, take_notice
 from assessment.ui.results_cache import round_results
 from assessment.vocabulary import CLASSIFICATIONS, LENS_TITLES, classification_meaning
@@ -77,6 +79,20 @@ OVERLAYS = {
 LENS_OPTIONS = {lens: LENS_TITLES[lens] for lens in ("clarity", "product", "project")}
 
 
+def freshness(minimum: int, at: datetime | None) -> str:
+    """How fresh the view is, without saying how many answers wait (that would leak)."""
+    when = f" as of {at:%d %b %Y, %H:%M} UTC" if at is not None else ""
+    return (
+        f"Results{when}. New answers are added in steps of at least {minimum} per group,"
+        " so the latest ones may not show yet."
+    )
+
+
+def plain_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table for st.table, which renders Markdown in cells and headers: all shown as typed."""
+    return frame.rename(columns=md_text).map(md_text)
+
+
 def badge(classification: str) -> str:
     """A coloured label with an icon: the verdict never rests on colour alone."""
     return f":{COLOURS[classification]}-badge[{ICONS[classification]} {classification}]"
@@ -89,13 +105,13 @@ def show_chart(fig: go.Figure, key: str, numbers: pd.DataFrame, what: str) -> No
         alt=charts.alt_text(fig),
     )  # fmt: skip
     with st.expander(f"Numbers behind the {what}", icon=":material/table:"):
-        st.table(numbers, hide_index=True, border="horizontal")
+        st.table(plain_table(numbers), hide_index=True, border="horizontal")
 
 
 def pick_round() -> tuple[store.Round, dict[str, int], list[store.Round]] | None:
     db = engine()
     rounds = store.list_rounds(db)
-    counts = {r.token: store.response_count(db, r.token) for r in rounds}
+    counts = {r.token: store.publish(db, r.token)[0] for r in rounds}  # published only
     if not rounds:
         return None
     by_token = {r.token: r for r in rounds}
@@ -153,11 +169,12 @@ def at_a_glance(results: RoundResults, selection: Selection) -> None:
     if not lines:
         st.info("No dimension can be classified yet: too many scores are hidden.")
     for line in lines:
-        st.markdown(f"{badge(line.classification)} {line.text}")
+        st.markdown(f"{badge(line.classification)} {md_text(line.text)}")
     hidden = hidden_groups(results, selection) if selection.team is None else []
     if hidden:
         st.caption(
-            f"Not shown: {', '.join(hidden)}. Groups with fewer than {results.min_group_size}"
+            f"Not shown: {', '.join(map(md_text, hidden))}. Groups with fewer than"
+            f" {results.min_group_size}"
             " responses are hidden, and so is the next-smallest group where needed, so that"
             " no hidden group can be worked out from the totals."
         )
@@ -245,37 +262,40 @@ def findings_section(results: RoundResults, selection: Selection) -> None:
     if selection.team is None:
         found += team_findings(results, selection)
     if not found:
-        st.info(f"{selection.label(results.bank)}: {results.hidden_group_note(selection)}.")
+        label, note = selection.label(results.bank), results.hidden_group_note(selection)
+        st.info(f"{md_text(label)}: {md_text(note)}.")
         return
     with st.expander("What the verdicts mean", icon=":material/help:"):
         st.markdown("\n".join(f"- {badge(k)} {classification_meaning(k)}" for k in CLASSIFICATIONS))
     for block in dimension_findings(found, results.bank):
         worst = block.worst or "distinct"
         with st.container(border=True, key=f"finding_{block.dimension}"):
-            st.markdown(f"**{block.name}** {badge(worst)}")
+            st.markdown(f"**{md_text(block.name)}** {badge(worst)}")
             for f in block.problems:
-                label = group_label(f.group, results.bank)
+                label = md_text(group_label(f.group, results.bank))
                 verdict = f":{COLOURS[f.classification]}[**{f.classification}**]"
-                st.markdown(f"- **{label}** {verdict} — {f.evidence}")
+                st.markdown(f"- **{label}** {verdict} — {md_text(f.evidence)}")
             if block.distinct:
-                st.caption(distinct_note(block.distinct, results.bank))
+                st.caption(md_text(distinct_note(block.distinct, results.bank)))
+            prompts = "\n".join(f"1. {md_text(p)}" for p in block.prompts)
             if block.problems:
-                st.markdown("**Talk it through**\n" + "\n".join(f"1. {p}" for p in block.prompts))
+                st.markdown("**Talk it through**\n" + prompts)
             else:
                 with st.expander("Retro prompts", icon=":material/forum:"):
-                    st.markdown("\n".join(f"1. {p}" for p in block.prompts))
+                    st.markdown(prompts)
 
 
 def items_section(results: RoundResults, selection: Selection) -> None:
     st.subheader("Answers to each statement")
     bank = results.bank
     dimension = st.segmented_control(
-        "Dimension", bank.dimension_ids, format_func=lambda d: bank.dimension(d).name,
+        "Dimension", bank.dimension_ids, format_func=lambda d: md_text(bank.dimension(d).name),
         default=bank.dimension_ids[0], required=True, key="results_items_dimension",
     )  # fmt: skip
     answers = answers_frame(results, selection, dimension)
     if answers is None:
-        st.info(f"{selection.label(bank)}: {results.hidden_group_note(selection)}.")
+        label, note = selection.label(bank), results.hidden_group_note(selection)
+        st.info(f"{md_text(label)}: {md_text(note)}.")
         return
     fig = charts.item_distribution(
         answers, bank, min_group_size=results.min_group_size, dimensions=[dimension],
@@ -290,8 +310,8 @@ def items_section(results: RoundResults, selection: Selection) -> None:
 def trust_section(results: RoundResults, selection: Selection) -> None:
     st.subheader("Responses and reliability")
     teams, roles = st.columns(2)
-    teams.table(count_table(results, "team"), hide_index=True, border="horizontal")
-    roles.table(count_table(results, "role"), hide_index=True, border="horizontal")
+    teams.table(plain_table(count_table(results, "team")), hide_index=True, border="horizontal")
+    roles.table(plain_table(count_table(results, "role")), hide_index=True, border="horizontal")
     st.caption(
         "A group is also hidden when its numbers, subtracted from a total, would reveal"
         " a smaller hidden group."
@@ -313,8 +333,8 @@ def trust_section(results: RoundResults, selection: Selection) -> None:
         st.caption("Comments appear only for groups of at least 10 respondents.")
     elif comments:
         with st.expander(f"Comments ({len(comments)})", icon=":material/chat:"):
-            # A table shows respondents' text as plain text: no markdown, links or images.
-            table = pd.DataFrame({"Comment": comments})
+            # st.table renders Markdown: escaped, a comment shows as typed, no link or image.
+            table = plain_table(pd.DataFrame({"Comment": comments}))
             st.table(table, hide_index=True, hide_header=True, border="horizontal")
 
 
@@ -330,16 +350,22 @@ try:
         st.stop()
     current, counts, all_rounds = picked
     if counts[current.token] == 0:
-        st.info("This round has no responses yet. Share its link from the Rounds page.")
+        st.info(
+            "No responses are published for this round yet. Answers appear in steps of at"
+            f" least {current.min_group_size} per group, so that no one's answers can be read"
+            " as the difference between two looks."
+        )
         st.stop()
     results = round_results(current.token, counts[current.token])
+    st.caption(freshness(current.min_group_size, store.last_published(engine(), current.token)[1]))
 except AssessmentError as exc:
-    st.error("\n\n".join(exc.problems))
+    st.error("\n\n".join(map(md_text, exc.problems)))
     st.stop()
 selection = pick_selection(results)
 if not group_visible(results, selection):
     st.warning(
-        f"{selection.label(results.bank)}: {results.hidden_group_note(selection)}.",
+        f"{md_text(selection.label(results.bank))}:"
+        f" {md_text(results.hidden_group_note(selection))}.",
         icon=":material/lock:",
     )
     st.stop()

@@ -1,4 +1,9 @@
-"""Rounds: open a survey round, share its link, follow the response counts, close it."""
+"""Rounds: open a survey round, share its link, follow the response counts, close it.
+
+Round, team and bank-file names are what a leader typed or a file holds: every one
+is shown through `md_text` (Markdown in a name must not fetch an image or make a
+link). Selectbox options need no escaping: Streamlit shows them as plain text.
+"""
 
 from __future__ import annotations
 
@@ -52,20 +57,20 @@ def _open_round(banks: dict[str, BankFile]) -> None:
             int(st.session_state[ROUND_SIZE_KEY]),
         )
     except AssessmentError as exc:
-        problems = "\n".join(f"- {problem}" for problem in exc.problems)
+        problems = "\n".join(f"- {md_text(problem)}" for problem in exc.problems)
         notify("error", f"The round was not opened.\n\n{problems}", slot="open")
         return
     st.session_state[ROUND_NAME_KEY] = ""
     st.session_state[ROUND_TEAMS_KEY] = ""
-    notify("success", f"“{rnd.name}” is open: share its link below.", slot="opened")
+    notify("success", f"“{md_text(rnd.name)}” is open: share its link below.", slot="opened")
 
 
 def _broken_banks(broken: list[BankFile]) -> None:
     label = f"{len(broken)} bank file{'s' if len(broken) > 1 else ''} cannot be used"
     with st.expander(label, icon=":material/error:"):
         for bank_file in broken:
-            st.markdown(f"**{bank_file.path.name}**")
-            st.markdown("\n".join(f"- {problem}" for problem in bank_file.problems))
+            st.markdown(f"**{md_text(bank_file.path.name)}**")
+            st.markdown("\n".join(f"- {md_text(problem)}" for problem in bank_file.problems))
 
 
 def open_round_form() -> None:
@@ -130,10 +135,10 @@ def _set_open(token: str, is_open: bool) -> None:
         change = store.reopen_round if is_open else store.close_round
         rnd = change(engine(), token)
     except AssessmentError as exc:
-        notify("error", "\n\n".join(exc.problems), slot=token)
+        notify("error", "\n\n".join(md_text(problem) for problem in exc.problems), slot=token)
         return
     done = "is open again." if is_open else "is closed: its link no longer accepts answers."
-    notify("success", f"“{rnd.name}” {done}", slot=token)
+    notify("success", f"“{md_text(rnd.name)}” {done}", slot=token)
 
 
 def _counts_line(token: str) -> str:
@@ -157,12 +162,12 @@ def _status_badge(rnd: store.Round) -> str:
 def round_card(rnd: store.Round) -> None:
     link = share_link(settings(), rnd.token)
     with st.container(border=True, key=f"round_{rnd.token}"):
-        st.subheader(f"{rnd.name} {_status_badge(rnd)}", anchor=False)
+        st.subheader(f"{md_text(rnd.name)} {_status_badge(rnd)}", anchor=False)
         opened = f"Opened {rnd.created_at:%d %b %Y}"
         if rnd.closed_at is not None:
             opened += f", closed {rnd.closed_at:%d %b %Y}"
         st.caption(
-            f"{opened} · {rnd.bank.title} v{rnd.bank.version}"
+            f"{opened} · {md_text(rnd.bank.title)} v{rnd.bank.version}"
             f" · minimum group size {rnd.min_group_size}"
         )
         st.markdown(_counts_line(rnd.token))
@@ -170,7 +175,7 @@ def round_card(rnd: store.Round) -> None:
         with st.container(horizontal=True, gap="small"):
             with st.popover("QR code", icon=":material/qr_code_2:"):
                 png = _qr(link)
-                st.image(png, caption=f"Link to “{rnd.name}”", width=240)
+                st.image(png, caption=f"Link to “{md_text(rnd.name)}”", width=240)
                 st.download_button(
                     "Download PNG",
                     data=png,

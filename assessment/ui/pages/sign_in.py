@@ -6,6 +6,7 @@ import streamlit as st
 
 from assessment.service import auth
 from assessment.ui import pages
+from assessment.ui.common import md_text
 from assessment.ui.leader import (
     PASSCODE_KEY,
     is_leader,
@@ -29,7 +30,8 @@ def _submit_passcode() -> None:
 
 def _signed_in() -> None:
     email = oidc_user_email()
-    st.success(f"Signed in as {email}." if email else "Signed in.", icon=":material/verified_user:")
+    signed_in = f"Signed in as {md_text(email)}." if email else "Signed in."
+    st.success(signed_in, icon=":material/verified_user:")
     st.markdown("Where to next?")
     st.page_link(pages.RESULTS, label="Results", icon=":material/radar:")
     st.page_link(pages.ROUNDS, label="Rounds", icon=":material/event_note:")
@@ -42,7 +44,7 @@ def _single_sign_on() -> None:
     if email is not None:
         # Signed in with the identity provider, but not on the leader list.
         st.warning(
-            f"{email} is not on the leader list. Ask whoever runs Role Radar to add it to"
+            f"{md_text(email)} is not on the leader list. Ask whoever runs Role Radar to add it to"
             " ASSESSMENT_LEADER_EMAILS, or sign in with the passcode below."
         )
         st.button("Sign out of single sign-on", key="sso_sign_out", on_click=st.logout)

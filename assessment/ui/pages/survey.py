@@ -4,10 +4,16 @@ Screens: a short intro with team and role, one section per dimension, a
 review with an optional comment, then a thank-you. The flow's rules live in
 `assessment.survey`; state and callbacks in `survey_state`. This module
 only says what is on each screen.
+
+Every text from a round or its bank (round, team and role names, statements,
+scale labels) goes through `md_text`: Streamlit renders Markdown in headings,
+radio options and buttons, and a crafted name must not make a respondent's
+browser fetch an image from someone else's server.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import streamlit as st
@@ -17,10 +23,11 @@ from assessment import survey as flow
 from assessment.errors import NotFoundError
 from assessment.policy import COMMENT_MIN_GROUP_SIZE, MAX_COMMENT_CHARS
 from assessment.store import Round
+from assessment.store.responses import collects_online
 from assessment.survey import Section
 from assessment.ui import pages
 from assessment.ui import survey_state as ss
-from assessment.ui.common import engine
+from assessment.ui.common import engine, md_text
 
 RADIO_MAX_OPTIONS = 10
 REVIEW_LIST_MAX = 4
@@ -57,11 +64,22 @@ def not_found() -> None:
 
 
 def closed(rnd: Round) -> None:
-    st.title(rnd.name)
+    st.title(md_text(rnd.name), anchor=False)
     st.info(
         "This survey is closed and no longer accepts answers. Thank you for your interest;"
         " ask the person who sent the link whether a new round is open.",
         icon=":material/event_busy:",
+    )
+
+
+def not_online(rnd: Round) -> None:
+    """A round whose answers are imported: its link takes none (see `store.responses`)."""
+    st.title(md_text(rnd.name), anchor=False)
+    st.info(
+        "This round is not collecting answers online: its answers are brought in from another"
+        " survey or from paper forms. If you were asked to take part, ask the person who sent"
+        " the link how to answer.",
+        icon=":material/cloud_off:",
     )
 
 
@@ -87,7 +105,7 @@ You can close this page now.
 def intro(rnd: Round) -> None:
     bank = rnd.bank
     if bank.description:
-        st.write(bank.description)
+        st.markdown(md_text(bank.description))
     n_sections = len(bank.dimensions)
     st.markdown(
         f"""
@@ -123,7 +141,12 @@ def pick(
     """One choice: radio buttons while the list is short (all visible, easy to tap), else a menu."""
     index = options.index(current) if current in options else None
     if len(options) <= RADIO_MAX_OPTIONS:
-        st.radio(label, options, index=index, key=key, on_change=ss.on_profile, args=(state,), **kw)
+        # Radio options render Markdown; a menu's options are plain text already.
+        shown = kw.pop("format_func", str)
+        st.radio(
+            label, options, index=index, key=key, on_change=ss.on_profile, args=(state,),
+            format_func=lambda option: md_text(shown(option)), **kw,
+        )  # fmt: skip
     else:
         st.selectbox(
             label,
@@ -156,16 +179,32 @@ def about_you(state: ss.SurveyState, rnd: Round) -> None:
     )
 
 
+# Anything that could start Markdown in a label: escape characters, emphasis, code, links
+# and images, HTML and autolinks, maths, directives (":red[", ":material/..."), bare URLs.
+_MARKUP = re.compile(r"[\\`*_{}\[\]<>#|~$]|:\S|https?:|www\.|@")
+
+
+def label_text(text: str) -> str:
+    """A widget label shown as typed, on screen and to a screen reader.
+
+    Streamlit renders a label as Markdown but also passes it, unrendered, as the
+    widget's accessible name, where `md_text`'s backslashes would be read out.
+    Text that nothing in it could turn into markup (most statements) is passed
+    as it is; anything else is escaped, and then a screen reader hears escapes.
+    """
+    return md_text(text) if _MARKUP.search(text) else text
+
+
 def statement(state: ss.SurveyState, rnd: Round, number: int, item_id: str, text: str) -> None:
     options = flow.answer_options(rnd.bank)
     answer = state.draft.answers.get(item_id)
     with st.container(border=True):
-        st.markdown(f"**{number}.** {text}")
+        st.markdown(f"**{number}.** {md_text(text)}")
         st.radio(
-            text,
+            label_text(text),
             options,
             index=options.index(answer) if answer in options else None,
-            format_func=lambda option: flow.option_label(rnd.bank, option),
+            format_func=lambda option: md_text(flow.option_label(rnd.bank, option)),
             horizontal=True,
             label_visibility="collapsed",  # shown just above, in body text size
             key=ss.answer_key(item_id),
@@ -175,9 +214,9 @@ def statement(state: ss.SurveyState, rnd: Round, number: int, item_id: str, text
 
 
 def section(state: ss.SurveyState, rnd: Round, current: Section) -> None:
-    st.header(current.dimension.name, anchor=False)
+    st.header(md_text(current.dimension.name), anchor=False)
     if current.dimension.description:
-        st.write(current.dimension.description)
+        st.markdown(md_text(current.dimension.description))
     st.caption("How much do you agree with each statement about your team?")
     st.html(PHONE_CSS)
     with st.container(key=STATEMENTS_KEY):
@@ -223,14 +262,14 @@ def open_statements(state: ss.SurveyState, rnd: Round) -> None:
     )
     for part, items in still_open:
         with st.container(border=True):
-            st.markdown(f"**{part.dimension.name}**")
-            listing = "\n".join(f"- {item.text}" for item in items)
+            st.markdown(f"**{md_text(part.dimension.name)}**")
+            listing = "\n".join(f"- {md_text(item.text)}" for item in items)
             if len(items) <= REVIEW_LIST_MAX:
                 st.markdown(listing)
             else:  # a long list would bury the other sections and the submit button
                 st.expander(f"Show the {len(items)} open statements").markdown(listing)
             st.button(
-                f"Answer {len(items)} in {part.dimension.name}",
+                f"Answer {len(items)} in {md_text(part.dimension.name)}",
                 key=ss.jump_key(part.dimension.id),
                 icon=":material/edit:",
                 on_click=ss.go_to,
@@ -317,9 +356,12 @@ def show() -> None:
     if not rnd.is_open:
         closed(rnd)
         return
+    if not collects_online(engine(), rnd.token):
+        not_online(rnd)
+        return
     state = ss.current(rnd)
-    st.title(rnd.bank.title, anchor=False)
-    st.caption(rnd.name)
+    st.title(md_text(rnd.bank.title), anchor=False)
+    st.caption(md_text(rnd.name))
     progress_bar(state, rnd)
     step = state.draft.step
     if step == flow.ABOUT_STEP:
