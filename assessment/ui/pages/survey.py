@@ -90,10 +90,12 @@ def thank_you(rnd: Round) -> None:
         f"""
 **What happens next**
 
-- Your answers are combined with your colleagues'. Nobody sees your answers on their own.
-- Results are shown only for groups (a team, a role) with at least **{rnd.min_group_size}**
-  responses. Smaller groups are never shown.
-- Comments are shown to leaders only for groups of {COMMENT_MIN_GROUP_SIZE} or more people.
+- Your answers are combined with your colleagues'. Leaders cannot tell which answers are
+  yours: they see results only for groups (a team, a role) with at least **{rnd.min_group_size}**
+  responses, updated in steps of at least {rnd.min_group_size}, and a file of single
+  responses, without names, only where no one can be picked out in it.
+- Comments are shown to leaders only under a group of {COMMENT_MIN_GROUP_SIZE} or more people,
+  word for word: please leave names out.
 - Leaders use the combined results to talk with teams about how product and project work
   are split, and what to change.
 
@@ -112,9 +114,10 @@ def intro(rnd: Round) -> None:
 - :material/timer: **About {flow.estimated_minutes(bank)} minutes**: {len(bank.items)}
   statements in {n_sections} short sections. There are no right or wrong answers.
 - :material/visibility_off: **Anonymous**: we never ask for your name or e-mail, and never
-  store them.
-- :material/groups: **Only groups of {rnd.min_group_size} or more are shown**: if fewer than
-  {rnd.min_group_size} people in a team or role answer, their results stay hidden.
+  store them. Leaders cannot tell which answers are yours.
+- :material/groups: **Only groups of {rnd.min_group_size} or more are shown**: a team or role
+  with fewer answers is not shown on its own (its answers still count in the larger groups),
+  and results are updated only in steps of at least {rnd.min_group_size} people.
 - :material/save: **Saved as you go**: this page's address now holds your answers, so you can
   come back to it later. Don't share it; share the original link instead.
 """
