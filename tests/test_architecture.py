@@ -21,7 +21,7 @@ MODULES = sorted(PACKAGE.rglob("*.py"))
 
 # Lowest first. A top-level module or a subpackage of `assessment` belongs to one layer.
 LAYERS: list[set[str]] = [
-    {"errors", "policy", "vocabulary"},
+    {"errors", "policy", "vocabulary", "textfiles"},
     {"bank", "round", "settings", "survey"},
     {"scoring"},
     {"results", "charts", "interchange"},

@@ -40,6 +40,7 @@ from assessment.bank.model import (
     field_location,
 )
 from assessment.errors import BankError
+from assessment.textfiles import encoding_of
 
 __all__ = ["MAX_BANK_BYTES", "MAX_BANK_DEPTH", "MAX_BANK_NODES", "BankLoader", "load_bank"]
 
@@ -51,12 +52,6 @@ MAX_BANK_NODES = 50_000
 """Values in a bank once every alias is expanded; the built-in bank has about 500."""
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_BOMS = (
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-)
 
 
 class _Refused(yaml.MarkedYAMLError):
@@ -164,7 +159,7 @@ def _read_bytes(path: Path) -> bytes:
 
 def _decode(data: bytes, path: Path) -> str:
     """UTF-8 (with or without a byte-order mark), or UTF-16/32 with one."""
-    encoding = next((name for bom, name in _BOMS if data.startswith(bom)), "utf-8-sig")
+    encoding = encoding_of(data) or "utf-8-sig"
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -52,6 +52,7 @@ from assessment.interchange.validate import (
     check_rows,
     scale_problems,
 )
+from assessment.textfiles import BYTE_ORDER_MARKS
 
 __all__ = [
     "FORMULA_TRIGGERS",
@@ -77,12 +78,6 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 SPARE_COLUMNS = 16
 DELIMITERS = (",", ";", "\t")
 SAVE_AS_HINT = "save it from the spreadsheet as 'CSV UTF-8'"
-_BOMS = (
-    (b"\xff\xfe\x00\x00", "utf-32"),
-    (b"\x00\x00\xfe\xff", "utf-32"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-)
 _BINARY = re.compile(control_class("\t\n\r"))
 _NAMES = {"utf-8-sig": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16",
           "utf-32": "UTF-32"}  # fmt: skip
@@ -130,7 +125,7 @@ def _encoding(data: bytes) -> str:
     Excel's "Unicode text" is UTF-16 little-endian; without a mark, text that
     is mostly ASCII has a zero in every other byte.
     """
-    for bom, name in _BOMS:
+    for bom, name in BYTE_ORDER_MARKS:
         if data.startswith(bom):
             return name
     sample = data[:4096] if len(data) % 2 == 0 else b""
