@@ -136,3 +136,38 @@ def test_nothing_hidden_is_recoverable_from_the_page_and_both_files(
         scale_cells = per_scale["team_role"][["team", "role", "n"]].fillna({"n": 0})
         rows = published_rows(scale_cells, shown_groups(per_scale, "shown"))
         assert not exposed_cells(scale_cells, rows, minimum), (dimension, lens)
+
+
+def test_the_audit_finds_exactly_the_sets_a_brute_force_rank_test_finds() -> None:
+    """Every subset of small atoms, by numpy's rank, against `audit` on random published rows.
+
+    Rows are what rounds publish over time: totals, teams, roles and cells, each up to a
+    release step. The brute force tries every subset with fewer than `minimum` people.
+    """
+    rng = np.random.default_rng(7)
+    found = 0
+    for _ in range(150):
+        teams, roles, steps = int(rng.integers(1, 4)), int(rng.integers(1, 4)), 2
+        cells = list(itertools.product(range(teams), range(roles), range(steps)))
+        sizes = rng.choice([0, 1, 1, 2, 3, 4, 6, 9], size=len(cells))
+        minimum = int(rng.choice([3, 5]))
+        rows = []
+        for upto in range(steps):
+            step = np.array([c[2] <= upto for c in cells], dtype=float)
+            groups = [np.ones(len(cells))]
+            groups += [np.array([c[0] == t for c in cells], dtype=float) for t in range(teams)]
+            groups += [np.array([c[1] == r for c in cells], dtype=float) for r in range(roles)]
+            rows += [step * g for g in groups if rng.random() < 0.6]
+        published = np.array(rows).reshape(-1, len(cells))
+        small = [i for i, size in enumerate(sizes) if 0 < size < minimum]
+        expected = {
+            combo
+            for k in range(1, len(small) + 1)
+            for combo in itertools.combinations(small, k)
+            if sizes[list(combo)].sum() < minimum
+            and in_row_space(published, np.isin(np.arange(len(cells)), combo).astype(float))
+        }
+        got = {e.atoms for e in audit(published, sizes, minimum)}
+        assert got == expected
+        found += len(got)
+    assert found > 50  # not vacuous: many rounds give something away

@@ -32,9 +32,13 @@ class DemoRound:
     responses: int
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def demo_round(app_server: AppServer) -> DemoRound:
-    """The demo, loaded through the demo module into the server's database (newest round)."""
+    """The demo, loaded once through the demo module into the server's database (newest round).
+
+    Both tests read the same round, so the second finds the server's results cache warm,
+    as a leader's second visit does.
+    """
     engine = make_engine(app_server.database_url)
     init_db(engine)  # idempotent: the server creates the schema only when a page first runs
     try:

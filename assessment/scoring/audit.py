@@ -10,11 +10,16 @@ the published rows. The audit reports every exposed set of atoms that holds
 between one and ``minimum - 1`` people: one or a few respondents whose
 answers could be read off the published tables.
 
-The row space is tested with an orthonormal basis ``Q`` of the published
-rows (eigenvectors of their Gram matrix): a vector ``v`` lies in it exactly
-when ``|Q^T v| = |v|``. Sets of several atoms are enumerated up to a total of
-``minimum - 1`` people, which keeps the search small: only atoms smaller than
-the minimum can be in such a set.
+The search is exact and small. Let ``N`` be an orthonormal basis of the
+complement of the row space (from an SVD of the rows); the indicator ``x``
+of a set lies in the row space exactly when ``N^T x = 0``. Only atoms with
+fewer than ``minimum`` people can be in an exposed set, so the candidates
+form the null space ``W`` of ``N^T`` restricted to those atoms. Its
+dimension ``d`` is usually 0 (nothing can be exposed, the common case) or a
+handful; then every 0/1 vector of ``W`` is fixed by its values on ``d``
+pivot atoms, and the ``2^d`` choices are checked at once with one matrix
+product. Only when ``d`` is large are sets enumerated one by one, up to a
+total of ``minimum - 1`` people and at most `MAX_SETS` sets.
 """
 
 from __future__ import annotations
@@ -27,8 +32,11 @@ import numpy as np
 __all__ = ["Exposure", "audit"]
 
 _TOLERANCE = 1e-9
+_NOISE = 1e-8  # rounding noise in an orthonormal basis, far below any real entry
+MAX_FREE = 16
+"""Up to this many free dimensions the 0/1 vectors are checked all at once (2^16 columns)."""
 MAX_SETS = 200_000
-"""Enumerated sets per audit at most; past it only singletons and pairs are checked."""
+"""Past `MAX_FREE`, sets are enumerated one by one, at most this many per audit."""
 
 
 @dataclass(frozen=True)
@@ -39,15 +47,56 @@ class Exposure:
     people: int
 
 
-def _basis(rows: np.ndarray) -> np.ndarray:
-    """An orthonormal basis of the row space of `rows`, one basis vector per column."""
+def _complement(rows: np.ndarray, atoms: int) -> np.ndarray:
+    """An orthonormal basis of the vectors orthogonal to every row (one per column)."""
     if rows.size == 0:
-        return np.zeros((rows.shape[1] if rows.ndim == 2 else 0, 0))
-    # The row space of `rows` is the range of its Gram matrix; eigh of that small symmetric
-    # matrix is an order of magnitude faster here than an SVD of the rows.
-    values, vectors = np.linalg.eigh(rows.T @ rows)
-    top = float(values[-1]) if values.size else 0.0
-    return vectors[:, values > _TOLERANCE * top] if top > 0 else vectors[:, :0]
+        return np.eye(atoms)
+    _, values, vt = np.linalg.svd(rows, full_matrices=True)
+    top = float(values[0]) if values.size else 0.0
+    rank = int((values > _TOLERANCE * top).sum()) if top > 0 else 0
+    return np.asarray(vt[rank:].T)
+
+
+def _null_space(matrix: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of ``{x : matrix @ x = 0}`` (one vector per column).
+
+    `matrix` holds rows of an orthonormal basis, entries of order 1 or rounding noise,
+    so the rank is counted against an absolute tolerance.
+    """
+    if matrix.shape[0] == 0:
+        return np.eye(matrix.shape[1])
+    _, values, vt = np.linalg.svd(matrix, full_matrices=True)
+    rank = int((values > _NOISE).sum())
+    return np.asarray(vt[rank:].T)
+
+
+def _pivoted(basis: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """The same column space with an identity on `d` pivot rows (Gauss-Jordan on columns)."""
+    basis = basis.copy()
+    pivots: list[int] = []
+    for column in range(basis.shape[1]):
+        free = np.abs(basis[:, column])
+        free[pivots] = -1.0
+        row = int(free.argmax())
+        pivots.append(row)
+        basis[:, column] /= basis[row, column]
+        for other in range(basis.shape[1]):
+            if other != column:
+                basis[:, other] -= basis[row, other] * basis[:, column]
+    return basis, pivots
+
+
+def _binary_members(basis: np.ndarray) -> np.ndarray:
+    """Every nonzero 0/1 vector in the column space of `basis`, one per column."""
+    pivoted, _ = _pivoted(basis)
+    d = pivoted.shape[1]
+    choices = ((np.arange(1, 2**d)[None, :] >> np.arange(d)[:, None]) & 1).astype(float)
+    vectors = pivoted @ choices
+    rounded = np.rint(vectors)
+    binary = (np.abs(vectors - rounded) < 1e-6).all(axis=0) & ((rounded == 0) | (rounded == 1)).all(
+        axis=0
+    )
+    return rounded[:, binary].astype(bool)
 
 
 def _small_sets(sizes: np.ndarray, minimum: int, limit: int) -> Iterator[tuple[int, ...]]:
@@ -96,34 +145,24 @@ def audit(rows: np.ndarray, sizes: Sequence[int] | np.ndarray, minimum: int) -> 
     [(2,)]
     """
     sizes = np.asarray(sizes, dtype=np.int64)
-    if not ((sizes > 0) & (sizes < minimum)).any():
+    small = np.flatnonzero((sizes > 0) & (sizes < minimum))
+    if not len(small):
         return []  # every atom holds the minimum or more: nothing small to give away
     rows = np.asarray(rows, dtype=float).reshape(-1, len(sizes))
-    # Atoms published on their own, or left alone in a row once known atoms are taken
-    # out, are known; a set of the other atoms lies in the row space exactly when it lies
-    # in that of the rows restricted to them, a much smaller matrix.
-    known = np.zeros(len(sizes), dtype=bool)
-    while True:  # peel: a row left with one unknown atom makes that atom known too
-        nonzero = (rows[:, ~known] != 0).sum(axis=1)
-        single = rows[nonzero == 1][:, ~known]
-        if not len(single):
-            break
-        known[np.flatnonzero(~known)[(single != 0).argmax(axis=1)]] = True
-    unknown = np.flatnonzero(~known)
-    rest = rows[:, unknown]
-    rest = rest[(rest != 0).any(axis=1)]
-    basis = np.zeros((len(sizes), 0))
-    if len(rest):
-        reduced = _basis(rest)
-        basis = np.zeros((len(sizes), reduced.shape[1]))
-        basis[unknown] = reduced
-    if known.any():
-        basis = np.hstack([basis, np.eye(len(sizes))[:, known]])
-    if basis.shape[1] == 0:
-        return []
+    constraints = _complement(rows, len(sizes))[small].T  # x on `small` is published iff 0
+    candidates = _null_space(constraints)
+    if candidates.shape[1] == 0:
+        return []  # no combination of small atoms is published: the common case
     exposed: list[Exposure] = []
-    for atoms in _small_sets(sizes, minimum, MAX_SETS):
-        vector = basis[list(atoms)].sum(axis=0)
-        if abs(float(vector @ vector) - len(atoms)) < 1e-6:
-            exposed.append(Exposure(atoms, int(sizes[list(atoms)].sum())))
+    if candidates.shape[1] <= MAX_FREE:
+        members = _binary_members(candidates)
+        people = sizes[small] @ members
+        for column in np.flatnonzero(people < minimum):
+            atoms = tuple(int(a) for a in small[members[:, column]])
+            exposed.append(Exposure(atoms, int(people[column])))
+    else:
+        for atoms in _small_sets(sizes, minimum, MAX_SETS):
+            columns = np.searchsorted(small, atoms)
+            if np.abs(constraints[:, columns].sum(axis=1)).max(initial=0.0) < 1e-6:
+                exposed.append(Exposure(atoms, int(sizes[list(atoms)].sum())))
     return sorted(exposed, key=lambda e: (len(e.atoms), e.atoms))

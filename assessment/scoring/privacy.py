@@ -158,18 +158,27 @@ def _codes(table: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
 
 
 def _level_sizes(sizes: pd.DataFrame, by: Sequence[str], teams: Sequence[str]) -> pd.DataFrame:
+    """Responses per group of `by`, keys sorted; by team, the round's teams first, in order.
+
+    Plain dictionaries: a round has tens of groups, where pandas' groupby and merge
+    cost more in set-up than in work, and this runs for every table a page publishes.
+    """
     if not by:
         return pd.DataFrame({"n": [int(sizes["n"].sum())]})
-    table = sizes.groupby(list(by), sort=True)["n"].sum().reset_index()
+    columns = [sizes[col].astype(str).tolist() for col in by]
+    totals: dict[tuple[str, ...], int] = {}
+    for key, n in zip(zip(*columns, strict=True), sizes["n"].tolist(), strict=True):
+        totals[key] = totals.get(key, 0) + int(n)
+    keys = sorted(totals)
     if list(by) == ["team"] and teams:
         # The round's teams appear even without responses: in the round's order, then the rest.
-        known = pd.DataFrame({"team": list(dict.fromkeys(teams))})
-        table = known.merge(table, how="outer", on="team", sort=False).fillna({"n": 0})
-        order = {team: i for i, team in enumerate(known["team"])}
-        rank = table["team"].map(order).fillna(len(order))
-        table = table.assign(_rank=rank).sort_values(["_rank", "team"], kind="stable")
-        table = table.drop(columns="_rank").reset_index(drop=True)
-    return table.astype({"n": "int64"})
+        known = [(team,) for team in dict.fromkeys(str(team) for team in teams)]
+        listed = set(known)
+        keys = known + [key for key in keys if key not in listed]
+    table = pd.DataFrame(
+        {col: pd.Series([key[i] for key in keys], dtype="str") for i, col in enumerate(by)}
+    )
+    return table.assign(n=pd.Series([totals.get(key, 0) for key in keys], dtype="int64"))
 
 
 def decide_groups(
@@ -230,21 +239,42 @@ def enforce_audit(levels: dict[str, pd.DataFrame], minimum: int) -> dict[str, pd
     ``shown`` narrowed where needed; rules 1-3 have usually done all the work,
     and then this changes nothing.
     """
-    levels = {level: table.copy() for level, table in levels.items()}
     sizes, member = _membership(levels)
+    shown = _audited(
+        sizes,
+        member,
+        {level: levels[level]["shown"].to_numpy(dtype=bool) for level in member},
+        {level: levels[level]["n"].to_numpy(dtype=float) for level in member},
+        minimum,
+    )
+    return {level: table.assign(shown=shown[level]) for level, table in levels.items()}
+
+
+def _audited(
+    sizes: np.ndarray,
+    member: dict[str, np.ndarray],
+    shown: dict[str, np.ndarray],
+    n: dict[str, np.ndarray],
+    minimum: int,
+) -> dict[str, np.ndarray]:
+    """Rule 4 on plain arrays: while the audit finds an exposure, hide the smallest shown group.
+
+    The smallest shown team x role cell goes first (then role, then team, then the
+    organisation); among equal sizes the first in table order. Arrays only: this runs
+    once per scale of every round a page or file publishes.
+    """
+    shown = {level: flags.copy() for level, flags in shown.items()}
     while True:
-        rows = [member[level][levels[level]["shown"].to_numpy(dtype=bool)] for level in member]
+        rows = [member[level][shown[level]] for level in member]
         if not audit(np.vstack(rows), sizes, minimum):
-            return levels
+            return shown
         for level in ("team_role", "role", "team", "org"):
-            table = levels[level]
-            shown = table.index[table["shown"].to_numpy(dtype=bool) & (table["n"] > 0).to_numpy()]
-            if len(shown):
-                smallest = table.loc[shown, "n"].astype(float).idxmin()
-                levels[level].loc[smallest, "shown"] = False
+            candidates = np.flatnonzero(shown[level] & (n[level] > 0))
+            if len(candidates):
+                shown[level][candidates[np.argmin(n[level][candidates])]] = False
                 break
         else:
-            return levels
+            return shown
 
 
 def _inherited(
@@ -254,9 +284,16 @@ def _inherited(
     hidden = np.zeros(len(cells), dtype=bool)
     for col in ("team", "role"):
         on = [col, *(keys or ())]
-        parent = parents[col][[*on, "shown"]]
-        merged = cells[on].merge(parent, how="left", on=on)
-        hidden |= ~merged["shown"].fillna(False).to_numpy(dtype=bool)
+        parent = parents[col]
+        shown = dict(
+            zip(
+                zip(*(parent[c].astype(str).tolist() for c in on), strict=True),
+                parent["shown"].to_numpy(dtype=bool).tolist(),
+                strict=True,
+            )
+        )
+        mine = zip(*(cells[c].astype(str).tolist() for c in on), strict=True)
+        hidden |= ~np.array([shown.get(key, False) for key in mine], dtype=bool)
     return hidden
 
 
@@ -310,24 +347,42 @@ def _audit_scales(out: dict[str, pd.DataFrame], minimum: int) -> dict[str, pd.Da
     """Rule 4 for every scale: its own n per cell, its own shown cells, one audit each."""
     if not all(len(out[level]) for level in LEVELS):
         return out
-    out = {level: table.copy() for level, table in out.items()}
-    keys = {level: pd.MultiIndex.from_frame(out[level][["dimension", "lens"]]) for level in LEVELS}
-    for scale in keys["org"].unique():
-        rows = {level: np.flatnonzero(keys[level] == scale) for level in LEVELS}
-        levels = {
-            level: out[level]
-            .iloc[rows[level]][[*LEVELS[level], "n"]]
-            .assign(shown=~out[level]["suppressed"].to_numpy(dtype=bool)[rows[level]])
-            .reset_index(drop=True)
+    scales = out["org"][["dimension", "lens"]].drop_duplicates().itertuples(index=False)
+    dims = {level: out[level]["dimension"].to_numpy() for level in LEVELS}
+    lenses = {level: out[level]["lens"].to_numpy() for level in LEVELS}
+    labels = {
+        level: {col: out[level][col].astype(str).to_numpy() for col in LEVELS[level]}
+        for level in LEVELS
+    }
+    n_all = {level: out[level]["n"].to_numpy(dtype=float) for level in LEVELS}
+    shown_all = {level: ~out[level]["suppressed"].to_numpy(dtype=bool) for level in LEVELS}
+    newly = {level: np.zeros(len(out[level]), dtype=bool) for level in LEVELS}
+    for dimension, lens in scales:
+        rows = {
+            level: np.flatnonzero((dims[level] == dimension) & (lenses[level] == lens))
             for level in LEVELS
         }
-        audited = enforce_audit(levels, minimum)
+        cells = rows["team_role"]
+        member = {"org": np.ones((len(rows["org"]), len(cells)))}
+        for level in ("team", "role"):
+            mine = labels[level][level][rows[level]]
+            member[level] = (mine[:, None] == labels["team_role"][level][cells][None, :]).astype(
+                float
+            )
+        member["team_role"] = np.eye(len(cells))
+        shown = {level: shown_all[level][rows[level]] for level in LEVELS}
+        n = {level: n_all[level][rows[level]] for level in LEVELS}
+        audited = _audited(n["team_role"].astype(np.int64), member, shown, n, minimum)
         for level in LEVELS:
-            newly = levels[level]["shown"].to_numpy() & ~audited[level]["shown"].to_numpy()
-            if newly.any():
-                where = out[level].index[rows[level][newly]]
-                out[level].loc[where, ["suppressed", "reason"]] = [True, PROTECTS]
-                out[level].loc[where, "score"] = np.nan
+            newly[level][rows[level][shown[level] & ~audited[level]]] = True
+    out = dict(out)
+    for level in LEVELS:
+        if newly[level].any():
+            table = out[level].copy()
+            where = table.index[newly[level]]
+            table.loc[where, ["suppressed", "reason"]] = [True, PROTECTS]
+            table.loc[where, "score"] = np.nan
+            out[level] = table
     return out
 
 
