@@ -15,14 +15,18 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "CHANGES",
     "CLASSIFICATIONS",
     "LENSES",
     "LENS_TITLES",
+    "Change",
     "Classification",
     "HiddenReason",
     "Lens",
     "classification_meaning",
+    "difference_text",
     "hidden_text",
+    "interval_text",
     "number",
     "plural",
     "round_half_up",
@@ -49,6 +53,15 @@ _MEANINGS: dict[str, str] = {
     "plan-light": "product practice is strong, project practice lags behind it.",
     "distinct": "both roles are practised and kept apart.",
 }
+
+
+Change = Literal["rising", "stable", "falling"]
+CHANGES: tuple[Change, ...] = ("rising", "stable", "falling")
+"""What a score did since the last round, in the order legends and tables show them.
+
+Rising or falling only when the change is significant after correction and at least
+the bank's practical minimum (`scoring.certainty.change_table`); otherwise stable.
+"""
 
 
 def classification_meaning(classification: str) -> str:
@@ -81,6 +94,27 @@ def round_half_up(values: pd.Series | np.ndarray, decimals: int = 1) -> np.ndarr
 def number(value: float) -> str:
     """A score as every surface writes it: one decimal, rounded half up ('49.9')."""
     return f"{float(round_half_up(np.array([value]))[0]):.1f}"
+
+
+def interval_text(low: float, high: float) -> str:
+    """A 95% interval as sentences write it: whole points, rounded half up ('41–58')."""
+    ends = round_half_up(np.array([low, high]), decimals=0)
+    return f"{ends[0]:.0f}–{ends[1]:.0f}"
+
+
+def difference_text(difference: float, low: float, high: float, *, named: bool = True) -> str:
+    """A change between rounds with its 95% interval: '+8.2 (95% interval +3 to +13)'.
+
+    Signed, so the direction never rests on a word; the interval's ends are
+    whole points like `interval_text`, joined by "to" because they carry signs.
+    `named=False` leaves out "95% interval" for a table column whose header says it.
+    """
+    text = f"{float(round_half_up(np.array([difference]))[0]):+.1f}"
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return text
+    ends = round_half_up(np.array([low, high]), decimals=0) + 0.0  # no "-0"
+    name = "95% interval " if named else ""
+    return f"{text} ({name}{ends[0]:+.0f} to {ends[1]:+.0f})"
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:

@@ -117,12 +117,23 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["ASSESSMENT_LEADER_PASSWORD"] = "benchmark passcode"
     tokens = seed(url, [args.large, args.small])  # small last: the page opens on it
 
+    from datetime import timedelta
+
+    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from assessment.ui.leader import LEADER_KEY
+    from assessment.store import sessions
+    from assessment.store.schema import make_engine
+    from assessment.ui import leader
 
+    # A leader's session as a browser holds it; AppTest sends no cookies, so the page reads
+    # the token from session state instead (as the tests do, tests/support/app.py).
+    engine = make_engine(url)
+    token = sessions.create(engine, timedelta(hours=1))
+    engine.dispose()
+    leader.leader_cookie = lambda: st.session_state.get("bench_leader_cookie")  # type: ignore[assignment]
     at = AppTest.from_file(APP, default_timeout=900)
-    at.session_state[LEADER_KEY] = True
+    at.session_state["bench_leader_cookie"] = token
     at.run()
     times: dict[int, tuple[float, float]] = {}
     cold_small = timed(lambda: at.switch_page(RESULTS).run())

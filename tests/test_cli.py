@@ -60,8 +60,11 @@ def test_score_writes_output_file(run_cli, tmp_path) -> None:
 def test_score_min_group_size_option_hides_more(run_cli) -> None:
     result = run_cli("score", GOLDEN, "--bank", TINY, "--by", "team", "--min-group-size", "5")
     assert result.code == 0
-    rows = [line.split(",") for line in result.out.strip().splitlines()[1:]]
-    assert all(row[3] == "" and row[5] == "true" for row in rows)
+    header, *lines = result.out.strip().splitlines()
+    at = {name: i for i, name in enumerate(header.split(","))}
+    rows = [line.split(",") for line in lines]
+    assert all(row[at["score"]] == row[at["ci_low"]] == "" for row in rows)
+    assert all(row[at["suppressed"]] == "true" for row in rows)
 
 
 def test_score_rejects_min_group_size_under_three(run_cli) -> None:
@@ -138,7 +141,9 @@ def test_findings_prints_verdicts_evidence_and_prompts(run_cli) -> None:
     result = run_cli("findings", GOLDEN, "--bank", TINY, "--by", "team")
     assert result.code == 0, result.err
     assert "Scope is plan-light in A" in result.out
-    assert "Evidence: Product 75.0, project 25.0, clarity 50.0" in result.out
+    assert "Evidence: Product 75.0 (95% interval 75–75), project 25.0 (25–25)" in result.out
+    assert "Purpose is borderline distinct in A: the 95% intervals also allow" in result.out
+    assert "Firm: plan-light 1. Borderline" in result.out
     assert "- Who owns the product after the project ends?" in result.out
     assert " in C" not in result.out  # team C is under the minimum group size
 

@@ -1,4 +1,4 @@
-"""Cronbach's alpha: hand-worked values, and the n >= 10 rule."""
+"""Cronbach's alpha: hand-worked values, Feldt's interval, the n >= 10 and n >= 20 rules."""
 
 from __future__ import annotations
 
@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assessment.scoring.reliability import cronbach_alpha, reliability
+from assessment.scoring.reliability import (
+    FLAG_LOW_ALPHA,
+    FLAG_SMALL_N,
+    alpha_interval,
+    cronbach_alpha,
+    reliability,
+)
 
 
 def test_cronbach_alpha_hand_worked() -> None:
@@ -55,3 +61,43 @@ def test_reliability_matches_cronbach_alpha_per_scale(tiny_bank) -> None:
     scores["scope.project.2"] = 100 - scores["scope.project.2"]
     assert result.loc[("scope", "project"), "alpha"] == pytest.approx(cronbach_alpha(scores))
     assert result.loc[("scope", "project"), "items"] == 3
+
+
+@pytest.mark.parametrize(
+    ("alpha", "n", "k", "low", "high"),
+    [
+        # F(0.975; 7, 14) = 3.38, F(0.975; 14, 7) = 4.60 (printed F tables):
+        # 1 - 0.5 * 3.38 = -0.69 and 1 - 0.5 / 4.60 = 0.891.
+        (0.5, 8, 3, -0.690, 0.891),
+        # 11 people, 2 items: F(0.975; 10, 10) = 3.72, so 1 - 0.3 * 3.72 = -0.116 and
+        # 1 - 0.3 / 3.72 = 0.919.
+        (0.7, 11, 2, -0.116, 0.919),
+        # Bonett's published example (statpsych ci.cronbach): 0.85, 7 items, n 89 -> 0.797, 0.893.
+        (0.85, 89, 7, 0.797, 0.893),
+    ],
+)
+def test_alpha_interval_matches_hand_worked_table(alpha, n, k, low, high) -> None:
+    got_low, got_high = alpha_interval(alpha, n, k)
+    assert float(got_low) == pytest.approx(low, abs=0.002)
+    assert float(got_high) == pytest.approx(high, abs=0.002)
+
+
+def test_alpha_interval_undefined_without_alpha_or_people() -> None:
+    low, high = alpha_interval(np.array([np.nan, 0.7]), np.array([30, 1]), 3)
+    assert np.isnan(low).all() and np.isnan(high).all()
+
+
+def test_reliability_flags_small_groups_and_uncertain_alphas(tiny_bank) -> None:
+    rng = np.random.default_rng(3)
+    table = pd.concat(
+        [_respondents(tiny_bank, 12, "A", rng), _respondents(tiny_bank, 200, "B", rng)]
+    )
+    result = reliability(table, tiny_bank, by=["team"]).set_index(["team", "dimension", "lens"])
+    small = result.loc[("A", "purpose", "product")]
+    assert small["alpha"] > 0.6 and small["flagged"] and small["flag"] == FLAG_SMALL_N
+    large = result.loc["B"]
+    assert (large["alpha_low"] < large["alpha"]).all() and (
+        large["alpha"] < large["alpha_high"]
+    ).all()
+    assert (large["flagged"] == (large["alpha_low"] < tiny_bank.findings.alpha_min)).all()
+    assert set(large["flag"]) <= {"", FLAG_LOW_ALPHA}

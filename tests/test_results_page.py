@@ -24,8 +24,9 @@ from streamlit.testing.v1 import AppTest
 
 from assessment import store
 from assessment.bank import Bank
+from assessment.ui import results_cache
 from assessment.ui.common import md_text
-from assessment.ui.leader import LEADER_KEY
+from tests.support.app import as_leader
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -69,7 +70,7 @@ def suppression_round(app_engine: sa.Engine, tiny_bank: Bank) -> store.Round:
 def open_results(*, leader: bool = True) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if leader:
-        at.session_state[LEADER_KEY] = True
+        as_leader(at)
     at.run()
     assert not at.exception
     at.switch_page(RESULTS).run()
@@ -142,8 +143,12 @@ def test_small_team_appears_nowhere_as_a_number(suppression_round: store.Round) 
     gamma_rows = [row for frame in heat for row in frame.to_dict("records")
                   if row["Team"] == "Gamma"]  # fmt: skip
     assert gamma_rows, "Gamma is listed, as hidden"
-    for row in gamma_rows:
-        assert set(row.values()) - {"Gamma"} == {HIDDEN}
+    for row in gamma_rows:  # the heatmap's cells, and its per-cell detail (no interval, no n)
+        assert set(row.values()) - {"Gamma", "Purpose", "Scope"} <= {HIDDEN, "—"}
+        assert HIDDEN in row.values()
+    # One round only: nothing to compare with, and a trend needs a second round.
+    assert "The trend needs 2 rounds of these questions" in prose(at)
+    assert not [s for s in at.selectbox if s.key == "results_compare_round"]
 
 
 @pytest.mark.parametrize("overlay", ["team", "roles", "lenses"])
@@ -170,7 +175,7 @@ def test_choosing_the_hidden_team_shows_the_hidden_wording_only(
 def test_findings_only_for_visible_teams(suppression_round: store.Round) -> None:
     at = open_results()
     text = prose(at)
-    assert "- **Alpha** :red[**blurred**] — Product 75.0, project" in text
+    assert "- **Alpha** :red[**blurred**] — Product 75.0 (" in text
     assert "Delta (" in text  # among the distinct, with its blur index
     not_shown = "Not shown: Beta, Gamma. Groups with fewer than"
     assert "Beta" not in text.replace(not_shown, "")
@@ -283,3 +288,217 @@ def test_comments_show_as_plain_text_for_groups_of_ten(
     at.selectbox(key="results_team").select("Small").run()
     assert md_text("![x](http://example.invalid/x.png) **loud**") not in table_cells(at)
     assert "Comments appear only for groups of at least 10 respondents." in prose(at)
+
+
+# -- designed states: every empty or hidden view says what is missing and what to do ----------
+# Leader access is stubbed here (signing in is tested in test_leader_pages.py), and the page
+# runs on its own, one script run per look.
+
+
+@pytest.fixture
+def leader_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("assessment.ui.leader.is_leader", lambda: True)
+
+
+def results_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / RESULTS), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_states_of_one_selection_hide_counts_and_say_what_to_do(
+    suppression_round: store.Round, leader_view: None
+) -> None:
+    at = results_page()
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("16 responses · 2 of 4 teams shown") for c in captions)
+    team_options = at.selectbox(key="results_team").options
+    assert "Gamma — hidden" in team_options and "Beta — hidden" in team_options
+    assert "Alpha" in team_options
+
+    at.selectbox(key="results_team").set_value("Alpha").run()
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("5 responses in Alpha ·") for c in captions)
+    assert not any("16 responses" in c or "4 teams" in c for c in captions)
+
+    at.selectbox(key="results_team").set_value("Gamma").run()
+    (warning,) = at.warning
+    assert "needs at least 3 responses" in warning.body and "choose a larger group" in warning.body
+    assert not re.search(r"\b[12] of 3\b", warning.body)  # Gamma's count, never said
+
+
+@pytest.fixture
+def leadership_round(app_engine: sa.Engine, tiny_bank: Bank) -> store.Round:
+    """Three teams of five engineers and one leader each: Leadership shows, no team of it does."""
+    rnd = store.open_round(app_engine, "Leaders spread", ["Alpha", "Beta", "Gamma"], tiny_bank, 3)
+    usual = {"product": 4, "project": 4, "clarity": 4}
+    parts = []
+    for team in ("Alpha", "Beta", "Gamma"):
+        parts.append(respondents(tiny_bank, team, 5, usual))
+        parts.append(respondents(tiny_bank, team, 1, usual).assign(role="leadership"))
+    frame = pd.concat(parts, ignore_index=True)
+    frame["comment"] = ""
+    store.import_responses(app_engine, rnd.token, frame)
+    return rnd
+
+
+def test_a_role_hidden_in_every_team_says_so_instead_of_a_grey_heatmap(
+    leadership_round: store.Round, leader_view: None
+) -> None:
+    at = results_page()
+    at.selectbox(key="results_role").set_value("leadership").run()
+    assert not at.exception
+    notes = [i.body for i in at.info]
+    assert any("Every team is hidden for Leadership" in n and "All roles" in n for n in notes)
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("3 responses from Leadership · 0 of 3 teams shown") for c in captions)
+
+
+def test_results_open_on_the_latest_round_with_visible_results(tiny_bank: Bank) -> None:
+    """A fresh round under its minimum shows nothing yet: the page opens on the one before."""
+    from datetime import UTC, datetime, timedelta
+
+    from assessment.results.view import default_round
+
+    def made(token: str, days: int) -> store.Round:
+        opened = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=days)
+        return store.Round(token=token, name=token, teams=("A",), min_group_size=3, is_open=True,
+                           bank=tiny_bank, created_at=opened, closed_at=None)  # fmt: skip
+
+    rounds = [made("fresh", 30), made("last", 20), made("old", 10)]
+    assert default_round(rounds, {"fresh": 2, "last": 3, "old": 40}) == "last"
+    assert default_round(rounds, {"fresh": 2, "last": 1}) == "fresh"  # none visible: the newest
+
+
+# -- how sure, and how things moved: intervals, borderline, change badges, the trend --------
+# Two rounds of the tiny bank. Alpha's scope clarity (no reverse-keyed item) rose from 25, 25,
+# 50, 50 to 75, 75, 100, 100: +50, interval +25 to +75, rising. Beta answers 2, 2, 4, 4, 4 on
+# scope clarity in both rounds (mean 55, 95% interval 21-89: it may lie below 50), and 4
+# elsewhere: plan-light (product 75 against project 58.3) but borderline blurred.
+
+
+def _scope_clarity(bank: Bank, team: str, answers: list[int]) -> pd.DataFrame:
+    scope = [i.id for i in bank.items if i.dimension == "scope" and i.lens == "clarity"]
+    parts = [respondents(bank, team, 1, {"product": 4, "project": 4, "clarity": 4,
+                                         **dict.fromkeys(scope, a)}) for a in answers]  # fmt: skip
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.fixture
+def two_rounds_page(
+    app_engine: sa.Engine, tiny_bank: Bank, monkeypatch: pytest.MonkeyPatch
+) -> tuple[store.Round, store.Round]:
+    monkeypatch.setattr("assessment.ui.leader.is_leader", lambda: True)
+    rounds = []
+    for name, alpha in (("Q1", [2, 2, 3, 3]), ("Q2", [4, 4, 5, 5])):
+        rnd = store.open_round(app_engine, name, ["Alpha", "Beta"], tiny_bank, 3)
+        frame = pd.concat(
+            [_scope_clarity(tiny_bank, "Alpha", alpha),
+             _scope_clarity(tiny_bank, "Beta", [2, 2, 4, 4, 4])], ignore_index=True,
+        )  # fmt: skip
+        frame["comment"] = ""
+        store.import_responses(app_engine, rnd.token, frame)
+        rounds.append(rnd)
+    return rounds[0], rounds[1]
+
+
+def plain_tables(at: AppTest) -> list[pd.DataFrame]:
+    """The page's tables as a reader sees them: the Markdown escapes of `plain_table` off."""
+
+    def plain(value: object) -> str:
+        return UNESCAPE.sub(r"\1", str(value))
+
+    return [frame.map(plain).rename(columns=plain) for frame in tables(at)]
+
+
+def trust_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / RESULTS), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
+def check_change_badges_heatmap_and_tables(at: AppTest, q1: store.Round, q2: store.Round) -> None:
+    """Alpha's scope clarity rose: a badge on its finding, ▼ in the heatmap, the numbers."""
+    assert at.selectbox(key="results_round").value == q2.token
+    assert at.selectbox(key="results_compare_round").value == q1.token  # the latest earlier
+    text = prose(at)
+    rising = ":blue-badge[:material/arrow_upward: clarity rising] +50.0 (95% interval +25 to +75)"
+    assert rising + " since Q1" in text  # on Alpha's scope finding
+    heat = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert "12.5 ▼" in [cell for row in heat["text"] for cell in row]  # blur 100 - 87.5 fell
+    assert any("blur index falling since Q1: -50.0" in c for row in heat["hovertext"] for c in row)
+    changes = next(f for f in plain_tables(at) if "Before" in f.columns)
+    alpha = changes[(changes["Group"] == "Alpha") & (changes["Lens"] == "Clarity")]
+    row = alpha[alpha["Dimension"] == "Scope"].iloc[0]
+    assert (row["Now"], row["Before"], row["Change"]) == ("87.5", "37.5", "rising")
+    detail = next(f for f in plain_tables(at) if "Change" in f.columns and "Team" in f.columns)
+    assert "falling -50.0 (95% interval -75 to -25)" in set(detail["Change"])
+
+
+def check_borderline_finding_and_headline_counted_apart(at: AppTest) -> None:
+    text = prose(at)
+    assert "- **Beta** :gray-badge[:material/contrast: borderline: plan-light or blurred]" in text
+    assert "- **Alpha** :blue[**plan-light**]" in text  # firm: its clarity is far above 50
+    assert "Scope is plan-light in 1 of 2 teams (Alpha), borderline in 1 more (Beta)." in text
+    assert "findings firm," in text and "borderline (their 95% intervals allow" in text
+    found = next(f for f in plain_tables(at) if {"Verdict", "Group"} <= set(f.columns))
+    beta = found[(found["Group"] == "Beta") & (found["Dimension"] == "Scope")].iloc[0]
+    assert beta["Verdict"] == "borderline: plan-light or blurred"
+    assert beta["Clarity"] == "55.0 (21–89)" and beta["Respondents"] == "5"
+
+
+def check_trend_of_a_team_with_its_numbers_and_intervals(at: AppTest) -> None:
+    at.selectbox(key="results_team").set_value("Alpha").run()
+    assert not at.exception
+    assert any(t.startswith("Blur index over rounds") for t in chart_titles(at))
+    trend = next(f for f in plain_tables(at) if "Line" in f.columns)
+    scope = trend[trend["Dimension"] == "Scope"]
+    assert list(scope["Round"]) == ["Q1", "Q2"]
+    assert list(scope["Blur index"]) == ["62.5", "12.5"]
+    assert list(scope["Line"]) == ["first round", "joined to the round before"]
+    intervals = next(f for f in plain_tables(at) if "95% low" in f.columns and "Lens" in f.columns)
+    assert set(intervals["Respondents"]) == {"4"}
+
+
+def check_start_here_ranks_firm_before_borderline(at: AppTest) -> None:
+    """Scope is plan-light in both teams (product 75 against project 58.3): Alpha firmly,
+    Beta only borderline, so Alpha comes first. Neither lies below the organisation."""
+    assert "Start here" in [s.value for s in at.subheader]
+    text = prose(at)
+    first = text.index("**1. Alpha · Scope** :blue-badge[:material/lightbulb: plan-light]")
+    second = text.index(
+        "**2. Beta · Scope** :gray-badge[:material/contrast: borderline: plan-light or blurred]"
+    )
+    assert first < second
+    assert "Who owns the product after the project ends?" in text  # the verdict's prompts
+    focus = next(f for f in plain_tables(at) if "Rank" in f.columns)
+    alpha = focus[focus["Rank"] == "1"].iloc[0]
+    assert (alpha["Where"], alpha["Verdict"], alpha["Lens"]) == ("Alpha · Scope", "plan-light",
+                                                                 "Project")  # fmt: skip
+    assert (alpha["Score (95% interval)"], alpha["Respondents"]) == ("58.3 (58–58)", "4")
+    assert alpha["Below the organisation"] == "0.0"
+    assert alpha["Change (95% interval)"] == "stable +0.0 (+0 to +0)"
+
+
+def test_two_rounds_show_change_borderline_focus_and_trend_each_with_its_numbers(
+    two_rounds_page: tuple[store.Round, store.Round], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One page, read in turn (a run costs seconds on a shared machine). The change is
+    computed once for the pair of rounds: a filter click reuses it."""
+    compared = []
+    original = results_cache.build_change
+    monkeypatch.setattr(
+        results_cache, "build_change", lambda *a: compared.append(1) or original(*a)
+    )
+    at = trust_page()
+    check_change_badges_heatmap_and_tables(at, *two_rounds_page)
+    check_borderline_finding_and_headline_counted_apart(at)
+    check_start_here_ranks_firm_before_borderline(at)
+    check_trend_of_a_team_with_its_numbers_and_intervals(at)  # last: it picks a team
+    assert len(compared) == 1

@@ -8,6 +8,7 @@ lens with one value, so the expected scores are easy to work out: an answer of
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -17,34 +18,48 @@ import pytest
 from assessment.bank import Bank
 from assessment.policy import COMMENT_MIN_GROUP_SIZE
 from assessment.results.text import (
+    borderline_words,
     compare_table,
     count_table,
     dimension_findings,
     distinct_note,
     headlines,
+    heatmap_detail_table,
     heatmap_table,
     hidden_groups,
+    interval_table,
     reliability_table,
+    round_axis_labels,
     score_table,
+    trend_table,
+    verdict_summary,
     visible_comments,
 )
 from assessment.results.view import (
+    RoundChange,
     RoundResults,
     Selection,
     answers_frame,
+    build_change,
     build_results,
+    change_rows,
     compare_roles,
     compare_rounds,
     compare_team,
     default_compare_roles,
     default_round,
     earlier_rounds,
+    finding_change,
     group_visible,
+    heatmap_changes,
     heatmap_rows,
     radar_rows,
+    rounds_comparable,
     selection_findings,
     team_findings,
+    trend_rows,
 )
+from assessment.scoring.findings import Finding
 from assessment.store import Round
 
 HIDDEN = "fewer than 3 responses — hidden"
@@ -401,3 +416,185 @@ def test_selection_labels_use_role_names(tiny_bank) -> None:
     assert Selection().label(tiny_bank) == "Whole organisation"
     assert Selection("Alpha", "product").label(tiny_bank) == "Alpha · Product manager / owner"
     assert Selection(None, "engineering").level == "role"
+
+
+# -- how sure, and how things moved ------------------------------------------------------
+# Scope clarity has no reverse-keyed item in the tiny bank: answers 2, 3, 4, 5 score 25, 50,
+# 75, 100 on it, so a group's scope clarity is easy to work out by hand.
+
+
+def _scope_clarity_round(
+    bank: Bank, name: str, alpha: tuple[int, int], **teams: int
+) -> tuple[pd.DataFrame, RoundResults]:
+    """Alpha: two respondents answering alpha[0] on scope clarity, two answering alpha[1];
+    every other team (name=count) answers 4 everywhere."""
+    parts = [
+        respondents(bank, "Alpha", "engineering", 2, scope_clarity=alpha[0]),
+        respondents(bank, "Alpha", "engineering", 2, scope_clarity=alpha[1]),
+        *(respondents(bank, team, "engineering", count) for team, count in teams.items()),
+    ]
+    frame = pd.concat(parts, ignore_index=True)
+    return frame, build_results(frame, bank, token=name.lower(), name=name, min_group_size=MINIMUM)
+
+
+@dataclass(frozen=True)
+class TwoRounds:
+    q1: RoundResults
+    q2: RoundResults
+    change: RoundChange
+
+
+@pytest.fixture(scope="module")
+def two_rounds(tiny_bank: Bank) -> TwoRounds:
+    """Q1: Alpha 4, Beta 5, Gamma 2 (too small), Delta 3 (hidden to protect Gamma).
+    Q2: the same teams with Gamma at 4, so nobody is hidden; Alpha's scope clarity rose."""
+    q1_frame, q1 = _scope_clarity_round(tiny_bank, "Q1", (2, 3), Beta=5, Gamma=2, Delta=3)
+    q2_frame, q2 = _scope_clarity_round(tiny_bank, "Q2", (4, 5), Beta=5, Gamma=4, Delta=3)
+    return TwoRounds(q1, q2, build_change(q2_frame, q2, q1_frame, q1))
+
+
+def test_change_since_an_earlier_round_worked_by_hand(two_rounds, tiny_bank) -> None:
+    """Alpha's scope clarity: 25, 25, 50, 50 (mean 37.5) then 75, 75, 100, 100 (mean 87.5).
+
+    Both sd = 12.5 * sqrt(4/3) = 14.43; se = sqrt(2 * 14.43² / 4) = 10.21; Welch df = 6;
+    t(0.975, 6) = 2.447, so the difference 50 has the interval 50 ± 24.97 = 25.0 to 75.0.
+    p = 0.0027; Holm over the 12 team cells shown in both rounds (Alpha's and Beta's):
+    0.033 < 0.05, and 50 >= 5 points: rising. Every other cell is unchanged: stable.
+    """
+    change = two_rounds.change
+    assert change.since == "Q1" and change.items == len(tiny_bank.items)
+    alpha = change_rows(change, "team", {"team": "Alpha"}).set_index(["dimension", "lens"])
+    moved = alpha.loc[("scope", "clarity")]
+    assert (moved["score"], moved["previous_score"]) == (87.5, 37.5)
+    assert moved["difference"] == pytest.approx(50.0)
+    assert (moved["diff_low"], moved["diff_high"]) == (pytest.approx(25.03, abs=0.01),
+                                                       pytest.approx(74.97, abs=0.01))  # fmt: skip
+    assert moved["p"] == pytest.approx(0.0027, abs=0.0002)
+    assert moved["p_holm"] == pytest.approx(12 * moved["p"])
+    assert moved["change"] == "rising"
+    others = alpha.drop(index=("scope", "clarity"))
+    assert set(others["change"]) == {"stable"} and set(others["difference"]) == {0.0}
+    heat = heatmap_changes(change).set_index(["team", "dimension"])
+    assert set(heat["lens"]) == {"clarity"} and heat.loc[("Alpha", "scope"), "change"] == "rising"
+    finding = next(
+        f
+        for f in two_rounds.q2.findings["team"]
+        if f.group == {"team": "Alpha"} and f.dimension == "scope"
+    )
+    assert list(finding_change(change, finding)["lens"]) == ["product", "project", "clarity"]
+
+
+def test_a_group_hidden_in_either_round_has_no_change(two_rounds) -> None:
+    q1, q2, change = two_rounds.q1, two_rounds.q2, two_rounds.change
+    for team in ("Gamma", "Delta"):  # hidden in Q1 (too small; protecting Gamma), shown in Q2
+        assert group_visible(q2, Selection(team)) and not group_visible(q1, Selection(team))
+        for level in ("team", "team_role"):
+            assert team not in set(change.tables[level]["team"])
+        assert change_rows(change, "team", {"team": team}).empty
+        assert team not in set(heatmap_changes(change)["team"])
+    assert not change_rows(change, "team", {"team": "Beta"}).empty
+    assert change_rows(None, "team", {"team": "Alpha"}).empty
+
+
+def test_trend_breaks_where_the_questions_changed(two_rounds, tiny_bank) -> None:
+    """Q1 and Q2 ask the same; Q3 rewords one statement (not declared unchanged)."""
+    reworded = Bank.model_validate(
+        {
+            **tiny_bank.model_dump(),
+            "version": 2,
+            "items": [
+                {**item.model_dump(), "text": "SC1, reworded"}
+                if item.id == "scope.clarity.1"
+                else item.model_dump()
+                for item in tiny_bank.items
+            ],
+        }
+    )
+    assert rounds_comparable(tiny_bank, tiny_bank) and not rounds_comparable(reworded, tiny_bank)
+    _, q3 = _scope_clarity_round(reworded, "Q3", (4, 5), Beta=5)
+    history = [("Q1", two_rounds.q1), ("Q2", two_rounds.q2), ("Q3", q3)]
+    rows = trend_rows(history, Selection("Alpha"))
+    assert rows.drop_duplicates("round")["segment"].tolist() == [0, 0, 1]
+    scope = rows[rows["dimension"] == "scope"].set_index("round")
+    assert scope["clarity"].tolist() == [37.5, 87.5, 87.5]
+    table = trend_table(rows, tiny_bank, MINIMUM)
+    assert table.drop_duplicates("Round")["Line"].tolist() == [
+        "first round", "joined to the round before", "line breaks: the questions changed",
+    ]  # fmt: skip
+
+
+def test_trend_of_a_group_hidden_in_one_round_has_a_gap_there(two_rounds, tiny_bank) -> None:
+    rows = trend_rows([("Q1", two_rounds.q1), ("Q2", two_rounds.q2)], Selection("Gamma"))
+    first = rows[rows["round"] == "Q1"]
+    assert first[["clarity", "n_clarity", "ci_low_clarity", "ci_high_clarity"]].isna().all().all()
+    assert rows.loc[rows["round"] == "Q2", "clarity"].notna().all()
+    table = trend_table(rows, tiny_bank, MINIMUM).set_index("Round")
+    assert set(table.loc["Q1", "Blur index"]) == {HIDDEN}
+    assert set(table.loc["Q1", "Respondents"]) == {"—"} and set(table.loc["Q1", "95% low"]) == {"—"}
+
+
+def test_interval_table_beside_every_score_and_none_for_a_hidden_one(two_rounds, tiny_bank) -> None:
+    """Beta's 5 respondents answer alike: sd 0, so every interval is the score itself."""
+    beta = interval_table(radar_rows(two_rounds.q1, Selection("Beta")), tiny_bank, MINIMUM)
+    assert list(beta.columns) == ["Dimension", "Lens", "Score", "95% low", "95% high",
+                                  "Respondents"]  # fmt: skip
+    assert (beta["Score"] == beta["95% low"]).all() and (beta["Score"] == beta["95% high"]).all()
+    assert set(beta["Respondents"]) == {"5"}
+    gamma = interval_table(radar_rows(two_rounds.q1, Selection("Gamma")), tiny_bank, MINIMUM)
+    assert set(gamma["Score"]) == {HIDDEN}
+    assert set(gamma[["95% low", "95% high", "Respondents"]].stack()) == {"—"}
+
+
+def _finding(team: str, label: str, firm: bool, possible: tuple[str, ...] = ()) -> Finding:
+    return Finding(
+        group={"team": team}, dimension="scope", dimension_name="Scope",
+        classification=label, headline="", evidence="", prompts=[],  # type: ignore[arg-type]
+        firm=firm, possible=possible or (label,),  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def test_headlines_count_firm_and_borderline_apart(two_rounds) -> None:
+    found = [
+        _finding("Alpha", "blurred", True),
+        _finding("Beta", "blurred", True),
+        _finding("Gamma", "blurred", False, ("blurred", "distinct")),
+        _finding("Delta", "plan-light", False, ("plan-light", "distinct")),
+        _finding("Omega", "distinct", True),
+    ]
+    results = replace(two_rounds.q2, findings={**two_rounds.q2.findings, "team": found})
+    (line,) = headlines(results, Selection())
+    assert line.text == (
+        "Scope is blurred in 2 of 5 teams (Alpha, Beta), borderline in 1 more (Gamma);"
+        " borderline plan-light in Delta."
+    )
+    assert (line.classification, line.groups, line.firm) == ("blurred", 3, True)
+    only_unsure = replace(results, findings={**results.findings, "team": found[2:]})
+    assert headlines(only_unsure, Selection())[0].text.startswith(
+        "Scope is borderline blurred in 1 of 3 teams (Gamma)"
+    )
+    assert not headlines(only_unsure, Selection())[0].firm
+    assert verdict_summary(found) == (
+        "3 findings firm, 2 borderline (their 95% intervals allow another verdict)."
+    )
+    assert borderline_words(found[2]) == "borderline: blurred or distinct"
+
+
+def test_heatmap_detail_turns_a_clarity_change_into_a_blur_change(two_rounds, tiny_bank) -> None:
+    moves = heatmap_changes(two_rounds.change)
+    table = heatmap_detail_table(heatmap_rows(two_rounds.q2), tiny_bank, MINIMUM, moves, "Q1")
+    table = table.set_index(["Team", "Dimension"])
+    alpha = table.loc[("Alpha", "Scope")]
+    assert alpha["Blur index"] == "12.5"  # 100 - 87.5
+    assert alpha["Change"] == "falling -50.0 (95% interval -75 to -25)"
+    assert table.loc[("Beta", "Scope"), "Change"] == "stable +0.0 (95% interval +0 to +0)"
+    assert table.loc[("Gamma", "Scope"), "Change"] == "not compared"
+
+
+def test_round_axis_labels_name_each_round_once(tiny_bank) -> None:
+    """The demo loaded twice: the trend still draws one point per round."""
+    rounds = [_round("Q1", 10, tiny_bank), _round("Q2", 20, tiny_bank), _round("Q3", 30, tiny_bank)]
+    rounds = [replace(rounds[0], name="Demo"), replace(rounds[1], name="Demo"), rounds[2],
+              replace(rounds[2], token="Q3b", name="Q3")]  # fmt: skip
+    assert round_axis_labels(rounds) == [
+        "Demo (11 Jan 2025)", "Demo (21 Jan 2025)", "Q3 (31 Jan 2025) #1", "Q3 (31 Jan 2025) #2",
+    ]  # fmt: skip

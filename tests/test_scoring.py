@@ -9,6 +9,7 @@ import pytest
 from assessment.bank import Bank
 from assessment.scoring.levels import published_scores
 from assessment.scoring.scores import (
+    INTERNAL_COLUMNS,
     dimension_table,
     group_scores,
     item_scores,
@@ -30,7 +31,9 @@ def _expected(name: str) -> pd.DataFrame:
 
 
 def _rounded(tidy: pd.DataFrame) -> pd.DataFrame:
-    return tidy.assign(score=round_half_up(tidy["score"]))
+    """What a file shows: one decimal, and no internal sd."""
+    numbers = {col: round_half_up(tidy[col]) for col in ("score", "ci_low", "ci_high")}
+    return tidy.drop(columns=INTERNAL_COLUMNS).assign(**numbers)
 
 
 @pytest.mark.parametrize(

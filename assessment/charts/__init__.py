@@ -8,7 +8,7 @@ the per-statement bars.
 """
 
 from assessment.charts.base import PLOTLY_CONFIG, alt_text, hidden_note, plotly_config
-from assessment.charts.grid import blur_heatmap, trend
+from assessment.charts.grid import blur_heatmap, score_intervals, trend
 from assessment.charts.items import item_distribution
 from assessment.charts.polar import MAX_COMPARE, radar, radar_compare
 
@@ -22,5 +22,6 @@ __all__ = [
     "plotly_config",
     "radar",
     "radar_compare",
+    "score_intervals",
     "trend",
 ]

@@ -19,7 +19,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from assessment.vocabulary import LENS_TITLES, HiddenReason, hidden_text, round_half_up
+from assessment.vocabulary import (
+    LENS_TITLES,
+    HiddenReason,
+    difference_text,
+    hidden_text,
+    interval_text,
+    round_half_up,
+)
 
 __all__ = [
     "LENS_NAMES",
@@ -27,8 +34,11 @@ __all__ = [
     "OKABE_ITO",
     "PLOTLY_CONFIG",
     "alt_text",
+    "difference_words",
     "hidden_note",
+    "interval_words",
     "plotly_config",
+    "score_words",
 ]
 
 # Okabe & Ito (2008): distinguishable with every common colour-vision deficiency.
@@ -72,6 +82,7 @@ HIDDEN_COLOR = "#767676"  # the lightest grey with 4.5:1 contrast on white
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 HOVER = "%{hovertext}<extra></extra>"  # all hover text is prepared, escaped, in Python
 LEGEND_MARGIN = 72  # two legend rows on a phone
+TITLE_WRAP = 34  # characters per title line: clear of Plotly's toolbar at phone width
 
 PLOTLY_CONFIG: dict[str, Any] = {
     "displaylogo": False,
@@ -129,6 +140,41 @@ def fmt(value: float) -> str:
     return f"{float(round_half_up(np.array([value]))[0]):.1f}"
 
 
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float | np.floating) and math.isnan(value))
+
+
+def interval_words(low: object, high: object) -> str:
+    """'95% interval 41–58' (whole points, as precise as an interval deserves); '' without one.
+
+    Without two numbers there is no interval to show: n below 2, or a hidden
+    score, whose interval scoring leaves NaN.
+    """
+    if _missing(low) or _missing(high):
+        return ""
+    return f"95% interval {interval_text(float(low), float(high))}"  # type: ignore[arg-type]
+
+
+def score_words(value: float, low: object, high: object, n: float) -> str:
+    """'49.9 (95% interval 41–58), n = 30': a visible score, how sure it is, and its n."""
+    interval = interval_words(low, high)
+    if not interval:
+        return f"{fmt(value)} (n = {int(n)})"
+    return f"{fmt(value)} ({interval}), n = {int(n)}"
+
+
+def difference_words(difference: object, low: object, high: object) -> str:
+    """'+8.2 (95% interval +3 to +13)': a change between rounds and how sure it is."""
+    return difference_text(float(difference), float(low), float(high))  # type: ignore[arg-type]
+
+
+def column_or_nan(rows: pd.DataFrame, column: str) -> np.ndarray:
+    """A float column of `rows`, or NaN everywhere when the rows lack it (older tables)."""
+    if column not in rows:
+        return np.full(len(rows), np.nan)
+    return rows[column].to_numpy(dtype=float, na_value=np.nan)
+
+
 def is_hidden(score: float | None, n: float | None, min_group_size: int) -> bool:
     """Hidden when scoring suppressed it (NaN) or, defensively, when n is below the minimum."""
     if score is None or n is None or math.isnan(score) or math.isnan(n):
@@ -167,7 +213,7 @@ def base_layout(
         template="plotly_white",
         # Container-anchored with automargin: top tick labels never run into the title.
         title={
-            "text": esc(title),
+            "text": wrap(title, TITLE_WRAP),  # two short lines beat one under the toolbar
             "x": 0,
             "xanchor": "left",
             "font": {"size": 16},

@@ -31,6 +31,7 @@ from assessment.charts.base import (
     LENS_STYLE,
     base_layout,
     check_min_group_size,
+    column_or_nan,
     esc,
     fmt,
     hidden_note,
@@ -40,6 +41,7 @@ from assessment.charts.base import (
     listing,
     none_where,
     require_columns,
+    score_words,
     style,
     wrap,
 )
@@ -56,7 +58,10 @@ SPOKE_WRAP = 12  # characters per line of a spoke label: "Success metrics" fits 
 class _Series:
     """One line over the bank's dimensions: values, n and which points are hidden."""
 
-    def __init__(self, rows: pd.DataFrame, bank: Bank, value: str, n: str, minimum: int) -> None:
+    def __init__(
+        self, rows: pd.DataFrame, bank: Bank, value: str, n: str, minimum: int,
+        interval: tuple[str, str] | None = None,
+    ) -> None:  # fmt: skip
         require_columns(rows, ["dimension", value, n], "dimension rows")
         if rows["dimension"].duplicated().any():
             raise ValueError(
@@ -73,14 +78,18 @@ class _Series:
         )
         self.values = none_where(raw, self.hidden)
         self.notes = [hidden_note(minimum, r) for r in hidden_reasons(indexed, value)]
+        # The 95% interval's ends (`ci_low_<lens>`, `ci_high_<lens>`), gone where hidden.
+        low, high = interval or (f"ci_low_{value}", f"ci_high_{value}")
+        self.low = none_where(column_or_nan(indexed, low), self.hidden)
+        self.high = none_where(column_or_nan(indexed, high), self.hidden)
 
     def hover(self, name: str) -> list[str]:
         return [
             f"{esc(label)} · {esc(name)}: {note}"
             if value is None
-            else f"{esc(label)} · {esc(name)}: {fmt(value)} (n = {int(k)})"
-            for label, value, k, note in zip(
-                self.labels, self.values, self.n, self.notes, strict=True
+            else f"{esc(label)} · {esc(name)}: {score_words(value, low, high, k)}"
+            for label, value, low, high, k, note in zip(
+                self.labels, self.values, self.low, self.high, self.n, self.notes, strict=True
             )
         ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,9 @@ from assessment.cli.output import printable, write_output
 from assessment.errors import AssessmentError
 from assessment.interchange import read_responses, scores_csv_bytes, write_scores
 from assessment.policy import min_group_size_problem
-from assessment.scoring.findings import findings
+from assessment.scoring.findings import Finding, findings, verdict_counts
 from assessment.scoring.levels import published_scores
+from assessment.vocabulary import Classification
 
 __all__ = ["register"]
 
@@ -68,11 +70,26 @@ def _findings(args: argparse.Namespace) -> int:
     if not results:
         print("No findings: every group is under the minimum group size.")
     for finding in results:
-        print(f"\n{printable(finding.headline)}\n  Evidence: {finding.evidence}")
+        print(f"\n{printable(finding.headline)}\n  Evidence: {printable(finding.evidence)}")
         print("  For the retrospective:")
         for prompt in finding.prompts:
             print(f"  - {printable(prompt)}")
+    if results:
+        print(f"\n{_tally(results)}")
     return EXIT_OK
+
+
+def _tally(results: list[Finding]) -> str:
+    """'Firm: blurred 2, distinct 3. Borderline (the 95% intervals allow more than one): ...'."""
+    firm, borderline = verdict_counts(results)
+
+    def listed(counts: Mapping[Classification, int]) -> str:
+        return ", ".join(f"{label} {count}" for label, count in counts.items() if count) or "none"
+
+    return (
+        f"Firm: {listed(firm)}. "
+        f"Borderline (the 95% intervals allow more than one verdict): {listed(borderline)}."
+    )
 
 
 def _add_scoring_arguments(parser: argparse.ArgumentParser) -> None:

@@ -3,6 +3,8 @@
 It is written from the published scores (`scoring.levels.published_scores`)
 and the findings the results page shows for them (`scoring.findings`), so
 the pack and the page never disagree on a verdict, a number or a hidden group.
+A borderline finding says so in its finding and evidence cells, with the
+verdicts its 95% intervals allow; each row offers the prompts for its verdict.
 """
 
 from __future__ import annotations
@@ -43,7 +45,10 @@ def retro_frame(
     findings of the same scores (`scoring.findings.findings`).
     """
     by = list(by)
-    prompts = max(len(d.retro_prompts) for d in bank.dimensions)
+    prompts = max(
+        max([len(d.retro_prompts), *(len(p) for p in d.verdict_prompts.values())])
+        for d in bank.dimensions
+    )
     columns = [*by, "dimension", "classification", "finding", "evidence", *RETRO_NUMBERS, "n"]
     columns += [f"prompt_{i}" for i in range(1, prompts + 1)]
     if tidy.empty:
@@ -78,8 +83,9 @@ def retro_frame(
             row[col] = record[col]
         counts = [record[f"n_{lens}"] for lens in LENSES]
         row["n"] = np.nan if all(lens_hidden) else max(counts)
-        for i, prompt in enumerate(bank.dimension(record["dimension"]).retro_prompts, 1):
-            row[f"prompt_{i}"] = prompt
+        offered = bank.dimension(record["dimension"]).retro_prompts
+        for i, prompt in enumerate(finding.prompts if finding is not None else offered, 1):
+            row[f"prompt_{i}"] = prompt  # the prompts for the finding's own verdict
         rows.append(row)
     frame = pd.DataFrame(rows, columns=columns)
     for col in frame.columns:

@@ -30,35 +30,55 @@ import pandas as pd
 
 from assessment.bank import Bank
 from assessment.round import Round
+from assessment.scoring.certainty import (
+    CHANGE_COLUMNS,
+    change_table,
+    common_bank,
+    comparable_items,
+)
 from assessment.scoring.findings import Finding, findings
+from assessment.scoring.focus import FocusItem, focus_list
 from assessment.scoring.levels import (
     DONT_KNOW,
     LEVELS,
     answer_counts,
     level_counts,
+    level_of,
     level_scores,
+    without_projects_counts,
 )
+from assessment.scoring.privacy import shown_total
 from assessment.scoring.reliability import reliability
-from assessment.scoring.scores import dimension_table
+from assessment.scoring.scores import dimension_table, hide_suppressed
 from assessment.vocabulary import LENSES, HiddenReason, hidden_text
 
 __all__ = [
+    "FOCUS_SHOWN",
     "LEVELS",
+    "RoundChange",
     "RoundResults",
     "Selection",
     "answers_frame",
+    "build_change",
     "build_results",
+    "change_rows",
     "compare_roles",
     "compare_rounds",
     "compare_team",
     "default_compare_roles",
     "default_round",
     "earlier_rounds",
+    "finding_change",
+    "focus_items",
     "group_visible",
+    "heatmap_changes",
     "heatmap_rows",
     "radar_rows",
+    "rounds_comparable",
     "selection_findings",
     "team_findings",
+    "trend_rows",
+    "without_projects",
 ]
 
 
@@ -113,6 +133,8 @@ class RoundResults:
     findings: dict[str, list[Finding]]
     reliability: dict[str, pd.DataFrame]
     comments: pd.DataFrame
+    without_projects: dict[str, pd.DataFrame] | None = None
+    """`levels.without_projects_counts` when the bank asks the routing question, else None."""
 
     @property
     def hidden_note(self) -> str:
@@ -166,13 +188,14 @@ def build_results(
     scores = level_scores(frame, bank, min_group_size, teams)
     tidy, dims, found, alpha = {}, {}, {}, {}
     for level, by in LEVELS.items():
-        scored = scores[level]
+        scored = hide_suppressed(scores[level])  # no interval or sd of a hidden cell travels
         found[level] = findings(scored, bank, by)
         tidy[level] = scored.assign(n=scored["n"].where(~scored["suppressed"]))
         dims[level] = _dimension_rows(scored, by)
         alpha[level] = reliability(frame, bank, by)
     counts = level_counts(frame, min_group_size, teams)
     answers = answer_counts(frame, bank)
+    routed = without_projects_counts(frame, min_group_size, teams) if bank.project_gate else None
     seen_roles = set(frame["role"].unique())
     roles = [r.id for r in bank.roles if r.id in seen_roles] + sorted(
         seen_roles - {r.id for r in bank.roles}
@@ -195,6 +218,7 @@ def build_results(
         findings=found,
         reliability=alpha,
         comments=comments.sort_values("comment", kind="stable").reset_index(drop=True),
+        without_projects=routed,
     )
 
 
@@ -216,6 +240,20 @@ def group_visible(results: RoundResults, selection: Selection) -> bool:
     """Whether the selected group's response count may be shown (it has enough respondents)."""
     rows = _rows_for(results.counts[selection.level], selection.key)
     return bool(len(rows)) and not bool(rows["hidden"].iloc[0])
+
+
+def without_projects(results: RoundResults, selection: Selection) -> tuple[int, int] | None:
+    """How many of the selected group work without projects, of how many were asked.
+
+    None when the bank asks no routing question, nobody in the group was asked
+    (imported answers), or the group is hidden: a hidden group shows no count.
+    """
+    if results.without_projects is None:
+        return None
+    rows = _rows_for(results.without_projects[selection.level], selection.key)
+    if not len(rows) or bool(rows["hidden"].iloc[0]) or not rows["asked"].iloc[0] > 0:
+        return None
+    return int(rows["without_projects"].iloc[0]), int(rows["asked"].iloc[0])
 
 
 def radar_rows(results: RoundResults, selection: Selection) -> pd.DataFrame:
@@ -332,8 +370,15 @@ def _matches(group: dict[str, str], key: dict[str, str]) -> bool:
 
 
 def default_round(rounds: Sequence[Round], counts: Mapping[str, int]) -> str | None:
-    """The newest round with responses (rounds come newest first); else the newest round."""
-    with_data = [r.token for r in rounds if counts.get(r.token, 0) > 0]
+    """The newest round with visible results (rounds come newest first); else the newest.
+
+    Visible means its published total reaches its minimum (`privacy.shown_total`):
+    a fresh round with two answers shows nothing yet, so the page opens on the
+    last round that has something to show, and the picker still offers the new one.
+    """
+    with_data = [
+        r.token for r in rounds if shown_total(counts.get(r.token, 0), r.min_group_size) is not None
+    ]
     if with_data:
         return with_data[0]
     return rounds[0].token if rounds else None
@@ -351,3 +396,167 @@ def earlier_rounds(
         and r.created_at <= current.created_at
         and counts.get(r.token, 0) > 0
     ]
+
+
+# -- how things moved: change since an earlier round, and the trend over all rounds ----------
+
+
+@dataclass(frozen=True)
+class RoundChange:
+    """Every shown score's change since one earlier round, at every level.
+
+    `tables[level]` holds `scoring.certainty.change_table` rows
+    (``<by>, dimension, lens, score, previous_score, difference, diff_low,
+    diff_high, p, p_holm, change``), compared on the items both banks share
+    and kept only where the group and score are shown in *both* rounds' own
+    published tables: a group hidden in either round has no change anywhere.
+    `items` is how many items the rounds share (0: nothing compares).
+    """
+
+    since: str
+    since_token: str
+    items: int
+    tables: dict[str, pd.DataFrame]
+
+
+def build_change(
+    frame_now: pd.DataFrame,
+    now: RoundResults,
+    frame_before: pd.DataFrame,
+    before: RoundResults,
+) -> RoundChange:
+    """Compare two rounds at every level (as `certainty.round_change`), shown-in-both only.
+
+    `frame_now` / `frame_before` are each round's published responses; `now`
+    and `before` their results, whose suppressed tables decide what may be
+    compared. Holm's correction runs over each level's cells, the ones one
+    view shows together. Cost: one re-scoring of each round on the shared
+    items; the page caches the result per pair of rounds and response counts.
+    """
+    common = comparable_items(now.bank, before.bank)
+    bank_now, bank_before = common_bank(now.bank, common), common_bank(before.bank, common)
+    compared = {(item.dimension, item.lens) for item in bank_now.items}
+    # What `certainty.round_change` does per grouping, for all four levels from one
+    # privacy decision per round: both rounds re-scored on the shared items only.
+    scored_now = level_scores(_labels_as_text(frame_now), bank_now, now.min_group_size, now.teams)
+    scored_before = level_scores(
+        _labels_as_text(frame_before), bank_before, before.min_group_size, before.teams
+    )
+    practical = now.bank.findings.practical_minimum
+    tables = {}
+    for level, by in LEVELS.items():
+        current = scored_now[level]
+        scales = pd.Series(list(zip(current["dimension"], current["lens"], strict=True)))
+        current = current[scales.isin(compared).to_numpy()]
+        table = change_table(current, scored_before[level], by, practical)
+        tables[level] = _shown_in_both(table, now.tidy[level], before.tidy[level], by)
+    return RoundChange(before.name, before.token, len(common), tables)
+
+
+def _labels_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Team and role as text, as `build_results` scores them."""
+    return frame.assign(team=frame["team"].astype(str), role=frame["role"].astype(str))
+
+
+def _shown_in_both(
+    table: pd.DataFrame, now: pd.DataFrame, before: pd.DataFrame, by: Sequence[str]
+) -> pd.DataFrame:
+    """Change rows whose score each round's own published table shows."""
+    keys = [*by, "dimension", "lens"]
+    shown = now.loc[now["score"].notna(), keys].merge(
+        before.loc[before["score"].notna(), keys], on=keys, how="inner"
+    )
+    kept = table.merge(shown.astype(str), on=keys, how="inner", sort=False)
+    return kept.reset_index(drop=True)
+
+
+def change_rows(
+    change: RoundChange | None, level: str, key: Mapping[str, str], dimension: str | None = None
+) -> pd.DataFrame:
+    """The change rows of one group (all its scales, or one dimension's); empty without any."""
+    if change is None:
+        return pd.DataFrame(columns=[*LEVELS[level], *CHANGE_COLUMNS])
+    rows = _rows_for(change.tables[level], dict(key))
+    if dimension is not None:
+        rows = rows[rows["dimension"] == dimension]
+    return rows.reset_index(drop=True)
+
+
+def finding_change(change: RoundChange | None, finding: Finding) -> pd.DataFrame:
+    """How the scales behind one finding moved since the earlier round (lens order)."""
+    level = level_of(list(finding.group)) or "org"
+    rows = change_rows(change, level, finding.group, finding.dimension)
+    order = {lens: i for i, lens in enumerate(LENSES)}
+    return rows.sort_values("lens", key=lambda s: s.map(order), kind="stable")
+
+
+def heatmap_changes(change: RoundChange | None, role: str | None = None) -> pd.DataFrame | None:
+    """Clarity changes per team (within one role if given), for `charts.blur_heatmap`."""
+    if change is None:
+        return None
+    if role is None:
+        rows = change.tables["team"]
+    else:
+        rows = _rows_for(change.tables["team_role"], {"role": role}).drop(columns="role")
+    return rows[rows["lens"] == "clarity"].reset_index(drop=True)
+
+
+def rounds_comparable(bank_now: Bank, bank_before: Bank) -> bool:
+    """Whether two rounds' scores mean the same: every item of both compares.
+
+    A trend line joins two rounds only then; where a bank added, dropped or
+    reworded an item (without declaring it unchanged) the line breaks.
+    """
+    common = set(comparable_items(bank_now, bank_before))
+    return common == set(bank_now.item_ids) == set(bank_before.item_ids)
+
+
+def trend_rows(history: Sequence[tuple[str, RoundResults]], selection: Selection) -> pd.DataFrame:
+    """The selected group's `radar_rows` in every round, oldest first, for `charts.trend`.
+
+    `history` is (label, results) per round, oldest first. Adds ``round``
+    (the label) and ``segment``: a number that goes up wherever a round does
+    not compare with the one before, so the chart breaks its lines there. A
+    round where the group is hidden contributes its hidden rows (gaps).
+    """
+    frames, segment = [], 0
+    for i, (label, results) in enumerate(history):
+        if i and not rounds_comparable(results.bank, history[i - 1][1].bank):
+            segment += 1
+        rows = radar_rows(results, selection)
+        frames.append(rows.assign(round=label, segment=segment))
+    if not frames:
+        return pd.DataFrame(columns=["round", "segment", "dimension"])
+    return pd.concat(frames, ignore_index=True)
+
+
+FOCUS_SHOWN = 5
+"""How many focus entries the page lists before pointing to the findings for the rest."""
+
+
+def focus_items(
+    results: RoundResults, selection: Selection, change: RoundChange | None = None
+) -> list[FocusItem]:
+    """The ranked "Start here" list for the selection (`scoring.focus.focus_list`).
+
+    Across the teams (within the role filter) when no team is chosen, else the
+    chosen group's own findings; each is measured against the whole
+    organisation (or all teams in that role) and ranked with its change since
+    the earlier round. Only shown groups have findings, and changes exist only
+    where both rounds show the group, so nothing hidden can rank.
+    """
+    if selection.team is None and team_findings(results, selection):
+        found, level = (
+            team_findings(results, selection),
+            ("team" if selection.role is None else "team_role"),
+        )
+    else:
+        found, level = selection_findings(results, selection), selection.level
+    reference = Selection(None, selection.role)
+    org = _rows_for(results.tidy[reference.level], reference.key)
+    changes = None
+    if change is not None:
+        changes = change.tables[level]
+        if selection.role is not None and "role" in changes:
+            changes = changes[changes["role"] == selection.role]
+    return focus_list(found, org, changes, results.bank)

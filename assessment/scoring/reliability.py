@@ -1,7 +1,10 @@
-"""Reliability: does a scale hang together? Cronbach's alpha per scale and group.
+"""Reliability: does a scale hang together? Cronbach's alpha per scale and group, and how sure.
 
 A leader reading "clarity 42" needs to know whether the items behind that
 number measure one thing; alpha below the bank's `alpha_min` says they may not.
+Alpha from a dozen people is itself uncertain (at n = 8 its 95% interval can
+run from below 0 to 0.9), so every alpha carries Feldt's 95% interval and a
+scale is flagged unless that interval clears the floor with enough people.
 """
 
 from __future__ import annotations
@@ -10,13 +13,30 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy import special  # F quantiles; scipy.stats would triple the import time
 
 from assessment.bank import Bank
+from assessment.scoring.certainty import CONFIDENCE
 from assessment.scoring.scores import item_scores
 
-__all__ = ["ALPHA_MIN_N", "cronbach_alpha", "reliability"]
+__all__ = [
+    "ALPHA_MIN_N",
+    "ALPHA_RELIABLE_N",
+    "FLAG_LOW_ALPHA",
+    "FLAG_SMALL_N",
+    "alpha_interval",
+    "cronbach_alpha",
+    "reliability",
+]
 
 ALPHA_MIN_N = 10
+"""Complete respondents needed before alpha is computed at all."""
+ALPHA_RELIABLE_N = 20
+"""Complete respondents below which an alpha is flagged, whatever its value: too few to trust."""
+FLAG_SMALL_N = "small_n"
+"""`flag` id: alpha from fewer than `ALPHA_RELIABLE_N` complete respondents."""
+FLAG_LOW_ALPHA = "low_alpha"
+"""`flag` id: the lower end of alpha's 95% interval is under the bank's `alpha_min`."""
 
 
 def cronbach_alpha(items: pd.DataFrame) -> float:
@@ -43,14 +63,52 @@ def cronbach_alpha(items: pd.DataFrame) -> float:
     return float(k / (k - 1) * (1 - complete.var(ddof=1).sum() / total_var))
 
 
+def alpha_interval(
+    alpha: object, n: object, k: object, confidence: float = CONFIDENCE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Feldt's interval for Cronbach's alpha from `n` complete respondents on `k` items.
+
+    ``(1 - alpha) / (1 - alpha_true)`` follows an F distribution with ``n - 1``
+    and ``(n - 1)(k - 1)`` degrees of freedom (Feldt, Woodruff & Salih 1987),
+    so the bounds are ``1 - (1 - alpha) * F`` at the upper and lower tail
+    quantiles. It is wide at small n, which is the point, and not clipped: a
+    lower end below 0 says the items may not agree at all. Vectorised over
+    arrays; NaN where alpha is NaN, ``n < 2`` or ``k < 2``.
+
+    Examples
+    --------
+    alpha 0.5 from 8 people on 3 items: F(0.975; 7, 14) = 3.38 and F(0.025; 7,
+    14) = 1 / F(0.975; 14, 7) = 1 / 4.60 = 0.218 (printed F tables), so
+    ``1 - 0.5 * 3.38 = -0.69`` to ``1 - 0.5 * 0.218 = 0.89``.
+
+    >>> low, high = alpha_interval(0.5, 8, 3)
+    >>> round(float(low), 2), round(float(high), 2)
+    (-0.69, 0.89)
+    """
+    alpha_arr, n_arr, k_arr = np.broadcast_arrays(
+        np.asarray(alpha, dtype=float), np.asarray(n, dtype=float), np.asarray(k, dtype=float)
+    )
+    valid = (n_arr >= 2) & (k_arr >= 2) & ~np.isnan(alpha_arr)
+    df1 = np.where(valid, n_arr - 1, 1.0)
+    df2 = np.where(valid, (n_arr - 1) * (k_arr - 1), 1.0)
+    tail = (1 - confidence) / 2
+    low = 1 - (1 - alpha_arr) * special.fdtri(df1, df2, 1 - tail)
+    high = 1 - (1 - alpha_arr) * special.fdtri(df1, df2, tail)
+    return np.where(valid, low, np.nan), np.where(valid, high, np.nan)
+
+
 def reliability(
     responses: pd.DataFrame, bank: Bank, by: Sequence[str] = (), min_n: int = ALPHA_MIN_N
 ) -> pd.DataFrame:
     """Alpha per group x scale, from respondents who answered all of the scale's items.
 
-    Returns columns ``<by>, dimension, lens, alpha, n, items, flagged``; alpha
-    is NaN where fewer than `min_n` complete respondents exist (too few for a
-    stable estimate), and `flagged` marks alpha below ``bank.findings.alpha_min``.
+    Returns columns ``<by>, dimension, lens, alpha, alpha_low, alpha_high, n,
+    items, flagged, flag``; alpha is NaN where fewer than `min_n` complete
+    respondents exist (too few for any estimate); ``alpha_low``/``alpha_high``
+    are its 95% Feldt interval (`alpha_interval`). Where alpha is computed,
+    `flagged` marks it unreliable and ``flag`` says why: `FLAG_SMALL_N` below
+    `ALPHA_RELIABLE_N` complete respondents, else `FLAG_LOW_ALPHA` when the
+    interval's lower end is under ``bank.findings.alpha_min``; '' otherwise.
     Computed with group-by variances: one pass per scale, none per respondent.
     """
     by = list(by)
@@ -80,5 +138,11 @@ def reliability(
         frame["dimension"], frame["lens"] = dimension, lens
         frames.append(frame.reset_index(names=by) if by else frame)
     out = pd.concat(frames, ignore_index=True)
-    out["flagged"] = out["alpha"] < bank.findings.alpha_min
-    return out[[*by, "dimension", "lens", "alpha", "n", "items", "flagged"]]
+    out["alpha_low"], out["alpha_high"] = alpha_interval(out["alpha"], out["n"], out["items"])
+    computed = out["alpha"].notna().to_numpy()
+    small = computed & (out["n"].to_numpy() < ALPHA_RELIABLE_N)
+    low = computed & ~small & (out["alpha_low"].to_numpy() < bank.findings.alpha_min)
+    out["flagged"] = small | low
+    out["flag"] = np.where(small, FLAG_SMALL_N, np.where(low, FLAG_LOW_ALPHA, ""))
+    measures = ["alpha", "alpha_low", "alpha_high", "n", "items", "flagged", "flag"]
+    return out[[*by, "dimension", "lens", *measures]]

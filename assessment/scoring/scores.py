@@ -14,18 +14,42 @@ import numpy as np
 import pandas as pd
 
 from assessment.bank import Bank
+from assessment.scoring.certainty import t_interval
 from assessment.scoring.privacy import complementary, reasons
 from assessment.vocabulary import LENSES
 
 __all__ = [
+    "INTERNAL_COLUMNS",
     "SCORE_COLUMNS",
     "dimension_table",
+    "group_columns",
     "group_scores",
+    "hide_suppressed",
     "item_scores",
     "respondent_scores",
 ]
 
-SCORE_COLUMNS = ["dimension", "lens", "score", "n", "suppressed", "reason"]
+SCORE_COLUMNS = ["dimension", "lens", "score", "ci_low", "ci_high", "n", "suppressed", "reason"]
+"""The published columns of a tidy scores table, after its group columns."""
+INTERNAL_COLUMNS = ["sd"]
+"""Columns a tidy table carries for computing (changes between rounds), never written to a file."""
+_HIDDEN_WITH_SCORE = ["score", "ci_low", "ci_high", "sd"]
+
+
+def group_columns(tidy: pd.DataFrame) -> list[str]:
+    """The group columns of a tidy scores table: every column that is not a score column."""
+    return [col for col in tidy.columns if col not in (*SCORE_COLUMNS, *INTERNAL_COLUMNS)]
+
+
+def hide_suppressed(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Blank the score, its interval and its sd wherever a row is suppressed.
+
+    The privacy decision sets ``suppressed``; this makes sure nothing computed
+    from a hidden group's answers travels on with its row.
+    """
+    hidden = tidy["suppressed"].to_numpy(dtype=bool)
+    present = [col for col in _HIDDEN_WITH_SCORE if col in tidy]
+    return tidy.assign(**{col: tidy[col].where(~hidden) for col in present})
 
 
 def item_scores(responses: pd.DataFrame, bank: Bank) -> np.ndarray:
@@ -119,7 +143,7 @@ def group_scores(
     by: Sequence[str] = (),
     min_group_size: int | None = None,
 ) -> pd.DataFrame:
-    """Group scores in the tidy format: ``<by>, dimension, lens, score, n, suppressed, reason``.
+    """Group scores, tidy: ``<by>, dimension, lens, score, ci_low, ci_high, n, ..., sd``.
 
     Parameters
     ----------
@@ -133,7 +157,10 @@ def group_scores(
     -------
     DataFrame, one row per group x scale, groups sorted, scales in bank order.
     ``score`` is unrounded (round with `round_half_up` for display) and NaN
-    where suppressed.
+    where suppressed; ``ci_low``/``ci_high`` are its 95% t interval
+    (`certainty.t_interval`), NaN where suppressed or ``n < 2``; ``sd`` is the
+    sample sd of the respondent scale scores, kept for comparing rounds and
+    never exported (`INTERNAL_COLUMNS`).
 
     Notes
     -----
@@ -156,62 +183,87 @@ def group_scores(
     if by:
         keys = [responses[col].astype(str).rename(col) for col in by]
         grouped = scores.groupby(keys, sort=True, observed=True)
-        means, counts = grouped.mean(), grouped.count()
+        means, counts, spreads = grouped.mean(), grouped.count(), grouped.std(ddof=1)
         labels = means.index.to_frame(index=False)
         codes = np.column_stack([pd.factorize(labels[col])[0] for col in by])
     else:
         means, counts = scores.mean().to_frame().T, scores.count().to_frame().T
+        spreads = scores.std(ddof=1).to_frame().T
         labels = pd.DataFrame(index=range(1))
         codes = np.zeros((1, 0), dtype=int)
     n = counts.to_numpy(dtype=np.int64)
     hidden = complementary(n, codes, minimum)
     score = np.where(hidden, np.nan, means.to_numpy(dtype=np.float64))
+    sd = np.where(hidden, np.nan, spreads.to_numpy(dtype=np.float64))
+    low, high = t_interval(score, sd, n)
     groups, scales = n.shape
     dims, lenses = zip(*bank.scales, strict=True)
     tidy = labels.loc[labels.index.repeat(scales)].reset_index(drop=True)
     tidy["dimension"] = np.tile(np.array(dims, dtype=object), groups)
     tidy["lens"] = np.tile(np.array(lenses, dtype=object), groups)
     tidy["score"] = score.ravel()
+    tidy["ci_low"] = low.ravel()
+    tidy["ci_high"] = high.ravel()
     tidy["n"] = n.ravel()
     tidy["suppressed"] = hidden.ravel()
     tidy["reason"] = reasons(hidden, n, minimum).ravel()
-    return tidy[[*by, *SCORE_COLUMNS]]
+    tidy["sd"] = sd.ravel()
+    return tidy[[*by, *SCORE_COLUMNS, *INTERNAL_COLUMNS]]
 
 
 def dimension_table(tidy: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
     """One row per group x dimension with the three lens scores side by side.
 
     Returns columns ``<by>, dimension, product, project, clarity, n_product,
-    n_project, n_clarity, blur_index, balance`` and, when `tidy` has a
-    ``reason`` column, ``reason_<lens>`` (why that lens is hidden, '' where
-    shown); a suppressed lens is NaN, and so is any figure derived from it.
+    n_project, n_clarity``, then ``ci_low_<lens>, ci_high_<lens>`` for each
+    lens (NaN where `tidy` has no interval), and, when `tidy` has a ``reason``
+    column, ``reason_<lens>`` (why that lens is hidden, '' where shown), then
+    ``blur_index, balance``; a suppressed lens is NaN, and so is any figure
+    derived from it.
 
     Notes
     -----
     blur index = ``100 - clarity``; balance = ``product - project``.
     """
     by = list(by)
-    wide = tidy.pivot_table(
-        index=[*by, "dimension"],
-        columns="lens",
-        values=["score", "n"],
-        sort=False,
-        dropna=False,
-        aggfunc="first",
+    keys = [*by, "dimension"]
+    # numpy, not pivot_table: a page builds this for every level and overlay, on tables of
+    # tens of rows where pivoting costs a hundred times the work.
+    # Every combination of the key values seen, in order of first appearance (as pandas'
+    # pivot_table with dropna=False gives): a team x role pair without responses is a row too.
+    factors = [pd.factorize(tidy[key]) for key in keys]
+    shape = tuple(len(uniques) for _, uniques in factors)
+    codes = (
+        np.ravel_multi_index(tuple(c for c, _ in factors), shape)
+        if len(tidy)
+        else np.zeros(0, dtype=np.int64)
     )
-    out = pd.DataFrame(index=wide.index)
-    for lens in LENSES:
-        out[lens] = wide["score"][lens].astype(float) if lens in wide["score"] else np.nan
-    for lens in LENSES:
-        out[f"n_{lens}"] = wide["n"][lens].fillna(0).astype(int) if lens in wide["n"] else 0
+    groups = pd.MultiIndex.from_product([uniques for _, uniques in factors], names=keys)
+    lens = pd.Index(list(LENSES)).get_indexer(tidy["lens"])
+    rows = np.flatnonzero(lens >= 0)[::-1]  # reversed: the first row of a duplicate wins
+    where = (codes[rows], lens[rows])
+
+    def spread(column: str, fill: object, dtype: type) -> np.ndarray:
+        out: np.ndarray = np.full((len(groups), len(LENSES)), fill, dtype=dtype)
+        if column in tidy:
+            out[where] = tidy[column].to_numpy()[rows]
+        return out
+
+    out = groups.to_frame(index=False, name=keys)
+    scores = spread("score", np.nan, float)
+    counts = np.nan_to_num(spread("n", np.nan, float)).astype(int)
+    for i, name in enumerate(LENSES):
+        out[name] = scores[:, i]
+    for i, name in enumerate(LENSES):
+        out[f"n_{name}"] = counts[:, i]
+    bounds = {bound: spread(bound, np.nan, float) for bound in ("ci_low", "ci_high")}
+    for i, name in enumerate(LENSES):
+        for bound, values in bounds.items():
+            out[f"{bound}_{name}"] = values[:, i]
     if "reason" in tidy:
-        why = tidy.pivot_table(
-            index=[*by, "dimension"], columns="lens", values="reason", sort=False,
-            dropna=False, aggfunc="first",
-        )  # fmt: skip
-        for lens in LENSES:
-            column = why[lens] if lens in why else pd.Series("", index=out.index)
-            out[f"reason_{lens}"] = column.reindex(out.index).fillna("").astype(str)
+        why = spread("reason", "", object)
+        for i, name in enumerate(LENSES):
+            out[f"reason_{name}"] = pd.Series(why[:, i], dtype="str").fillna("")
     out["blur_index"] = 100.0 - out["clarity"]
     out["balance"] = out["product"] - out["project"]
-    return out.reset_index()
+    return out
