@@ -15,10 +15,12 @@ __all__ = [
     "DEFAULT_MIN_GROUP_SIZE",
     "DRAFTS_PER_TEAM",
     "DRAFT_DAYS",
+    "ITEM_DONT_KNOW_FLAG_RATE",
     "MAX_COMMENT_CHARS",
     "MAX_DRAFT_CHARS",
     "MAX_IMPORT_BYTES",
     "MAX_NAME_CHARS",
+    "MAX_TEAM_HEADCOUNT",
     "MAX_TOKEN_CHARS",
     "MIN_DRAFTS_PER_ROUND",
     "MIN_GROUP_SIZE_FLOOR",
@@ -35,6 +37,8 @@ DEFAULT_MIN_GROUP_SIZE = 5
 """The anonymity threshold when neither the bank nor the installation sets one."""
 COMMENT_MIN_GROUP_SIZE = 10
 """Free-text comments are shown only for groups at least this large (and the round's minimum)."""
+ITEM_DONT_KNOW_FLAG_RATE = 0.30
+"""Item analysis flags a statement that more than this share of respondents answer don't know."""
 
 MAX_NAME_CHARS = 200
 """Round names, team names and role labels."""
@@ -46,6 +50,8 @@ MAX_DRAFT_CHARS = 100_000
 """One saved half-filled survey, as JSON."""
 MAX_IMPORT_BYTES = 10 * 1024 * 1024
 """One imported file."""
+MAX_TEAM_HEADCOUNT = 100_000
+"""The largest expected headcount a leader may give a team (a typo guard, not a rule)."""
 
 
 def min_group_size_problem(value: object) -> str | None:

@@ -34,13 +34,13 @@ from assessment.interchange import read_responses
 from assessment.interchange.forms import prepare_import
 from assessment.service.setup import discover_banks
 from assessment.store.schema import init_db, make_engine, rounds
-from tests.support.banks import DATA
+from tests.support.banks import DATA, V1_BANK_PATH
 from tests.support.cli import Result
 
 Run = Callable[..., Result]
 TINY_TEXT = (DATA / "tiny_bank.yaml").read_text(encoding="utf-8")
 TINY = load_bank(DATA / "tiny_bank.yaml")
-DEFAULT = load_bank()
+DEFAULT = load_bank(V1_BANK_PATH)  # the forms files below were exported with version 1
 DEEP = "id: " + "[" * 1000 + "]" * 1000 + "\n"  # the old loader's recursion gave up at ~330
 ITEMS = TINY.item_ids
 GOOGLE = (DATA / "forms_google_default_bank.csv").read_text(encoding="utf-8-sig")

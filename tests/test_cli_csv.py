@@ -17,12 +17,19 @@ from assessment.interchange.forms import prepare_import
 from assessment.scoring import group_scores
 from assessment.service.exports import round_export
 from assessment.store.schema import init_db, make_engine
+from tests.support.banks import V1_BANK_PATH
 from tests.support.cli import Result
 
 DATA = Path(__file__).parent / "data"
 WIDE = DATA / "forms_default_bank_wide.csv"
 GOOGLE = DATA / "forms_google_default_bank.csv"
 TEAMS = ["Payments", "Mobile", "Platform"]
+
+
+@pytest.fixture(scope="module")
+def default_bank(v1_bank: Bank) -> Bank:
+    """The forms files in tests/data were exported with version 1 of the default bank."""
+    return v1_bank
 
 
 @pytest.fixture
@@ -175,7 +182,8 @@ def test_google_forms_scores_equal_assessment_score_on_the_same_data(
     plan = prepare_import(GOOGLE.read_bytes(), default_bank, GOOGLE.name)
     assert plan.ok and not [c for c in plan.columns if c.how in ("unknown statement",)]
     for by in ([], ["team"], ["role"]):
-        result = run_cli("score", str(WIDE), *[a for col in by for a in ("--by", col)])
+        grouping = [a for col in by for a in ("--by", col)]
+        result = run_cli("score", str(WIDE), "--bank", str(V1_BANK_PATH), *grouping)
         assert result.code == 0, result.err
         cli = pd.read_csv(io.StringIO(result.out), keep_default_na=False, dtype=str)
         imported = scores_csv_bytes(group_scores(plan.require_ok(), default_bank, by=by))
@@ -241,3 +249,30 @@ def test_import_of_a_team_name_too_long_names_the_spreadsheet_row(
         f"error: {path}, row 3, column 'team': longer than 200 characters (250); shorten it"
     ]
     assert store.response_count(cli_engine, answered.token) == 18
+
+
+def _change_round(tiny_bank: Bank, purpose_product: list[int]) -> pd.DataFrame:
+    """Ten engineers of team A: 3 everywhere but purpose/product (its three items alike)."""
+    rows = []
+    for answer in purpose_product:
+        row = dict.fromkeys(tiny_bank.item_ids, 3.0)
+        row |= {f"purpose.product.{k}": float(answer) for k in (1, 2, 3)}
+        rows.append(row | {"team": "A", "role": "engineering"})
+    return pd.DataFrame(rows)
+
+
+def test_export_scores_compared_to_an_earlier_round_is_the_hand_worked_golden(
+    run_cli: Callable[..., Result], cli_engine: sa.Engine, tiny_bank: Bank
+) -> None:
+    # Worked by hand in tests/data/README.md ("golden_change.csv").
+    before = store.open_round(cli_engine, "Q1", ["A"], tiny_bank, 3)
+    now = store.open_round(cli_engine, "Q2", ["A"], tiny_bank, 3)
+    store.import_responses(cli_engine, before.token, _change_round(tiny_bank, [3] * 8 + [2, 4]))
+    store.import_responses(cli_engine, now.token, _change_round(tiny_bank, [4] * 8 + [3, 5]))
+    result = run_cli("export", "scores", "--round", now.token, "--compare-to", before.token)
+    assert result.code == 0, result.err
+    assert result.out == (DATA / "golden_change.csv").read_text(encoding="utf-8").replace(
+        "\n", "\r\n"
+    )
+    refused = run_cli("export", "retro", "--round", now.token, "--compare-to", before.token)
+    assert refused.code == 2 and "--compare-to" in refused.err

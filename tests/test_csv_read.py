@@ -8,9 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from assessment.bank import Bank
+from assessment.bank import Bank, bank_from_dict
 from assessment.errors import InputError, NotFoundError
-from assessment.interchange import read_responses
+from assessment.interchange import read_responses, responses_csv_bytes
+from assessment.interchange.forms import prepare_import
 
 DATA = Path(__file__).parent / "data"
 EXCEL = DATA / "csv_excel_semicolon.csv"
@@ -296,3 +297,78 @@ def test_read_responses_header_mixing_delimiters_says_so(tiny_bank: Bank) -> Non
         " submitted_at, round, team, role, comment (it holds ';' while the file uses ',' between"
         " columns: does it mix delimiters? save it from the spreadsheet as 'CSV UTF-8')"
     )
+
+
+# -- don't know and not applicable apart -------------------------------------------------------
+
+
+def apart(bank: Bank) -> Bank:
+    """`bank` whose scale has "Don't know" and "Not applicable" as two answers."""
+    data = bank.model_dump()
+    data["scale"] |= {"dont_know_label": "Don't know", "not_applicable": True}
+    return bank_from_dict(data)
+
+
+def test_dk_and_na_cells_read_as_codes_or_as_missing(tiny_bank: Bank) -> None:
+    bank = apart(tiny_bank)
+    cells = ["DK", " na ", "", "dk", *["3"] * 14]
+    data = _wide(bank, [["A", "engineering", *cells]])
+    coded = read_responses(data, bank, kinds=True)[bank.item_ids[:5]].to_numpy()
+    np.testing.assert_array_equal(coded, [[0, -1, np.nan, 0, 3]])
+    plain = read_responses(data, bank)[bank.item_ids[:5]].to_numpy()
+    np.testing.assert_array_equal(plain, [[np.nan, np.nan, np.nan, np.nan, 3]])
+
+
+def test_the_wide_file_round_trips_dk_na_and_skipped(tiny_bank: Bank) -> None:
+    bank = apart(tiny_bank)
+    values = np.full((3, len(bank.items)), np.nan)
+    values[:, :4] = [[1, 0, -1, np.nan], [5, -1, 0, 2], [0, 0, np.nan, -1]]
+    frame = pd.DataFrame(values, columns=bank.item_ids).assign(team="A", role="design")
+    written = responses_csv_bytes(frame, bank)
+    assert written.decode("utf-8-sig").splitlines()[1].startswith(",,,A,design,1,DK,NA,,")
+    back = read_responses(written, bank, kinds=True)
+    np.testing.assert_array_equal(back[bank.item_ids].to_numpy(), values)
+
+
+@pytest.mark.parametrize(
+    ("cell", "why"),
+    [
+        (
+            "N/A",
+            "'N/A' is not an answer; use 1-5, DK for don't know, NA for not applicable,"
+            " or leave it empty for a skipped statement",
+        ),
+        ("0", "'0' is not on the 1-5 scale"),  # a typed 0 is never "don't know"
+        ("-1", "'-1' is not on the 1-5 scale"),
+    ],
+)
+def test_other_cells_name_file_row_and_column(tiny_bank: Bank, cell: str, why: str) -> None:
+    bank = apart(tiny_bank)
+    rows = [_row(bank), _row(bank)]
+    rows[1][3] = cell
+    with pytest.raises(InputError) as caught:
+        read_responses(_wide(bank, rows), bank, source_name="answers.csv", kinds=True)
+    assert caught.value.problems == [f"answers.csv, row 3, column 'purpose.product.2': {why}"]
+
+
+def test_a_combined_choice_file_still_takes_only_numbers(tiny_bank: Bank) -> None:
+    problems = _problems(_wide(tiny_bank, [_row(tiny_bank, value="DK")]), tiny_bank)
+    assert problems[0] == (
+        "responses.csv, row 2, column 'purpose.product.1': 'DK' is not a number;"
+        " use 1-5, or leave it empty for don't know"
+    )
+
+
+def test_forms_labels_map_to_dont_know_and_not_applicable(tiny_bank: Bank) -> None:
+    bank = apart(tiny_bank)
+    texts = [item.text for item in bank.items]
+    answers = ["Agree", "Don't know", "Not applicable", "N/A", "", *["Agree"] * 13]
+    data = "\n".join(
+        [",".join(["Timestamp", "Your team", "Your role", *texts]),
+         ",".join(["2025-03-31 10:00", "A", "Engineering", *answers])]
+    ).encode()  # fmt: skip
+    plan = prepare_import(data, bank, "form.csv", teams=["A"])
+    assert plan.ok, plan.problems
+    assert plan.validated is not None
+    np.testing.assert_array_equal(plan.validated.values[0, :5], [4, 0, -1, -1, np.nan])
+    assert np.isnan(plan.require_ok()[bank.item_ids[:5]].to_numpy()[0, 1:]).all()  # to score

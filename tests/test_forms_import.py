@@ -21,6 +21,7 @@ from assessment.interchange.forms import prepare_import
 from assessment.scoring import group_scores
 from assessment.service.exports import round_export
 from assessment.store import import_responses, open_round, response_count, responses_frame
+from tests.support.banks import V1_BANK_PATH
 from tests.support.db import make_sqlite_engine
 
 DATA = Path(__file__).parent / "data"
@@ -28,6 +29,12 @@ GOOGLE = DATA / "forms_google_default_bank.csv"
 MICROSOFT = DATA / "forms_microsoft_default_bank.csv"
 WIDE = DATA / "forms_default_bank_wide.csv"
 TEAMS = ["Payments", "Mobile", "Platform"]
+
+
+@pytest.fixture(scope="module")
+def default_bank(v1_bank: Bank) -> Bank:
+    """The forms files in tests/data were exported with version 1 of the default bank."""
+    return v1_bank
 
 
 def _import(engine: Engine, token: str, data: bytes, bank: Bank, name: str = "upload.csv") -> int:
@@ -177,7 +184,7 @@ def test_problem_plan_still_shows_its_mapping(default_bank: Bank) -> None:
 
 
 def _exported_with_ids() -> bytes:
-    bank = load_bank()
+    bank = load_bank(V1_BANK_PATH)
     frame = read_responses(WIDE, bank)
     frame["response_id"] = [f"r{i}" for i in range(len(frame))]
     return responses_csv_bytes(frame, bank)

@@ -13,8 +13,18 @@ import pytest
 import sqlalchemy as sa
 
 from assessment import store
-from assessment.bank import Bank, load_bank
+from assessment.bank import Bank, bank_from_dict, load_bank
 from assessment.errors import AssessmentError, InputError, NotFoundError
+from assessment.interchange import read_responses, responses_csv_bytes
+from assessment.store.schema import (
+    MIGRATIONS,
+    init_db,
+    make_engine,
+    project_gate_answers,
+    reading,
+)
+from assessment.store.schema import answers as store_answers
+from assessment.survey import NOT_APPLICABLE, SurveyDraft, restore_draft
 
 TEAMS = ["Checkout", "Search"]
 
@@ -355,3 +365,96 @@ def test_new_round_token_never_starts_with_a_dash() -> None:
     tokens = [new_round_token() for _ in range(2000)]
     assert not any(token.startswith("-") for token in tokens)
     assert len(set(tokens)) == len(tokens) and all(len(token) >= 22 for token in tokens)
+
+
+# -- don't know apart from not applicable, and the routing question ------------------------------
+
+
+def gated(bank: Bank, *, apart: bool = True) -> Bank:
+    """`bank` with the routing question; with `apart`, don't know and not applicable apart."""
+    data = bank.model_dump()
+    data["project_gate"] = {"text": "Does your team's work include projects?"}
+    if apart:
+        data["scale"] |= {"dont_know_label": "Don't know", "not_applicable": True}
+    return bank_from_dict(data)
+
+
+KINDS = {"purpose.product.1": 4, "purpose.product.2": None, "purpose.project.1": NOT_APPLICABLE}
+"""A point, don't know and not applicable; every other statement skipped."""
+
+
+def test_dont_know_and_not_applicable_are_stored_apart(engine: sa.Engine, tiny_bank: Bank) -> None:
+    rnd = store.open_round(engine, "Kinds", TEAMS, gated(tiny_bank))
+    for k, gate in enumerate([False, True, None]):
+        store.submit_response(
+            engine, rnd.token, team="Search", role="engineering", answers=KINDS,
+            comment=None, client_token=f"kinds-{k}", works_in_projects=gate,
+        )  # fmt: skip
+    plain = store.responses_frame(engine, rnd.token)
+    coded = store.responses_frame(engine, rnd.token, kinds=True)
+    assert list(plain.columns) == [*store.META_COLUMNS, "works_in_projects", *rnd.bank.item_ids]
+    assert sorted(map(str, plain["works_in_projects"])) == ["<NA>", "False", "True"]
+    cells = ["purpose.product.1", "purpose.product.2", "purpose.project.1", "purpose.project.2"]
+    np.testing.assert_array_equal(plain[cells].to_numpy()[0], [4, np.nan, np.nan, np.nan])
+    np.testing.assert_array_equal(coded[cells].to_numpy()[0], [4, 0, -1, np.nan])
+    pd.testing.assert_frame_equal(plain.drop(columns=cells), coded.drop(columns=cells))
+
+
+def test_a_combined_choice_round_reads_as_before(sqlite_engine: sa.Engine, tiny_bank: Bank) -> None:
+    engine = sqlite_engine  # the codes are the same on both backends (the test above)
+    rnd = store.open_round(engine, "Combined", TEAMS, tiny_bank)
+    with pytest.raises(InputError, match="'not_applicable' is not a whole number"):
+        submit(engine, rnd, 1, answers={"purpose.product.1": NOT_APPLICABLE})
+    with pytest.raises(InputError, match="works_in_projects: False is not an answer"):
+        submit(engine, rnd, 1, works_in_projects=False)
+    submit(engine, rnd, 1, answers={"purpose.product.1": None, "purpose.product.2": 2})
+    coded = store.responses_frame(engine, rnd.token, kinds=True)
+    assert list(coded.columns) == [*store.META_COLUMNS, *tiny_bank.item_ids]  # no routing column
+    assert coded[["purpose.product.1", "purpose.product.2"]].to_numpy().tolist() == [[0, 2]]
+    text = responses_csv_bytes(coded, tiny_bank).decode("utf-8-sig").splitlines()
+    assert text[1].endswith(
+        "engineering,,2" + "," * 16
+    )  # the combined choice: an empty cell, as always
+
+
+def test_export_and_import_keep_the_kinds_apart(engine: sa.Engine, tiny_bank: Bank) -> None:
+    bank = gated(tiny_bank)
+    source = store.open_round(engine, "Collected", TEAMS, bank)
+    submit(engine, source, 2, answers=KINDS)
+    exported = responses_csv_bytes(store.responses_frame(engine, source.token, kinds=True), bank)
+    target = store.open_round(engine, "Imported", TEAMS, bank)
+    read_back = read_responses(exported, bank, kinds=True).drop(columns="response_id")
+    store.import_responses(engine, target.token, read_back, coded=True)
+    again = store.responses_frame(engine, target.token, kinds=True)
+    items = bank.item_ids
+    want = store.responses_frame(engine, source.token, kinds=True)
+    np.testing.assert_array_equal(again[items].to_numpy(), want[items].to_numpy())
+    with reading(engine) as conn:  # an empty cell stays skipped: no answer row at all
+        stored = conn.execute(sa.select(sa.func.count()).select_from(store_answers)).scalar()
+    assert stored == 4 * len(KINDS)
+    with pytest.raises(InputError, match="'0' is not on the 1-5 scale"):  # unless said coded
+        store.import_responses(engine, target.token, read_back)
+
+
+def test_draft_resume_keeps_the_routing_answer(sqlite_engine: sa.Engine, tiny_bank: Bank) -> None:
+    engine = sqlite_engine  # a draft is JSON text on both backends
+    rnd = store.open_round(engine, "Drafts", TEAMS, gated(tiny_bank))
+    draft = SurveyDraft(team="Search", works_in_projects=False, step=1)
+    draft = draft.with_answer("purpose.clarity.1", NOT_APPLICABLE)
+    store.save_draft(engine, rnd.token, "resume-gate", draft.model_dump(mode="json"))
+    saved = store.load_draft(engine, rnd.token, "resume-gate")
+    assert restore_draft(saved, rnd.bank, rnd.teams) == draft
+    with pytest.raises(InputError, match="works_in_projects"):
+        store.save_draft(engine, rnd.token, "resume-bad", {"works_in_projects": "no"})
+
+
+def test_answer_kinds_migration_adds_the_routing_table(tmp_path: Path) -> None:
+    db = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    init_db(db)
+    step = next(step for step in MIGRATIONS if step.__name__ == "_answer_kinds")
+    with db.begin() as conn:  # as a database before the step: no routing table
+        project_gate_answers.drop(conn)
+        step(conn)
+        step(conn)  # harmless when the table is there
+    assert "project_gate_answers" in sa.inspect(db).get_table_names()
+    db.dispose()

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from assessment.bank import Bank
-from assessment.errors import InputError
+from assessment.bank import Bank, bank_from_dict
+from assessment.errors import BankError, InputError
 from assessment.policy import MAX_COMMENT_CHARS
 from assessment.survey import (
     ABOUT_STEP,
     DONT_KNOW,
+    NOT_APPLICABLE,
     SurveyDraft,
     answer_options,
     comment_problems,
+    draft_problems,
     estimated_minutes,
     is_resume_token,
     new_resume_token,
@@ -29,6 +31,20 @@ from assessment.survey import (
 )
 
 TEAMS = ("Payments", "Search")
+GATE = "Does your team's work include projects?"
+
+
+def gated(bank: Bank, *, apart: bool = True) -> Bank:
+    """`bank` with the routing question; with `apart`, don't know and not applicable apart."""
+    data = bank.model_dump()
+    data["project_gate"] = {"text": GATE}
+    if apart:
+        data["scale"] |= {"dont_know_label": "Don't know", "not_applicable": True}
+    return bank_from_dict(data)
+
+
+def profiled(**fields: object) -> SurveyDraft:
+    return SurveyDraft(team="Search", role="engineering").model_copy(update=fields)
 
 
 def test_sections_follow_bank_order(default_bank: Bank) -> None:
@@ -40,7 +56,7 @@ def test_sections_follow_bank_order(default_bank: Bank) -> None:
         "success_metrics",
     ]
     assert [s.number for s in found] == [1, 2, 3, 4]
-    assert [s.first for s in found] == [1, 11, 21, 33]  # 10, 10, 12, 11 statements
+    assert [s.first for s in found] == [1, 11, 21, 31]  # 10 statements each
     assert [item.id for s in found for item in s.items] == default_bank.item_ids
 
 
@@ -75,11 +91,12 @@ def test_answer_options_without_dont_know(tiny_bank: Bank) -> None:
 
 def test_progress_counts_dont_know_as_answered(default_bank: Bank) -> None:
     draft = SurveyDraft()
-    assert progress(draft, default_bank).label == "0 of 43 answered"
-    draft = draft.with_answer("purpose.product.1", 4).with_answer("scope.product.1", DONT_KNOW)
+    assert progress(draft, default_bank).label == "0 of 40 answered"
+    first, eleventh = default_bank.item_ids[0], default_bank.item_ids[10]
+    draft = draft.with_answer(first, 4).with_answer(eleventh, DONT_KNOW)
     done = progress(draft, default_bank)
-    assert (done.answered, done.total, done.label) == (2, 43, "2 of 43 answered")
-    assert done.fraction == pytest.approx(2 / 43)
+    assert (done.answered, done.total, done.label) == (2, 40, "2 of 40 answered")
+    assert done.fraction == pytest.approx(2 / 40)
 
 
 def test_progress_ignores_items_not_in_the_bank(tiny_bank: Bank) -> None:
@@ -232,7 +249,7 @@ def test_restore_drops_what_no_longer_fits(tiny_bank: Bank) -> None:
 
 
 def test_estimated_minutes(default_bank: Bank, tiny_bank: Bank) -> None:
-    assert estimated_minutes(default_bank) == 10
+    assert estimated_minutes(default_bank) == 9  # 40 statements x 14 s
     assert estimated_minutes(tiny_bank) == 4
 
 
@@ -245,3 +262,95 @@ def test_resume_tokens_are_fresh_and_recognised() -> None:
 @pytest.mark.parametrize("value", [None, "", "short", "x" * 65, "has space in it 123456", 12345])
 def test_is_resume_token_rejects_junk(value: object) -> None:
     assert not is_resume_token(value)
+
+
+# -- the routing question and the two answers off the scale --------------------------------------
+
+
+def test_a_bank_without_routing_question_asks_everything(tiny_bank: Bank) -> None:
+    assert tiny_bank.project_gate is None
+    assert profile_problems(profiled(), TEAMS, tiny_bank) == []
+    assert answer_options(tiny_bank) == [1, 2, 3, 4, 5, DONT_KNOW]
+    assert option_label(tiny_bank, DONT_KNOW) == "Don't know / not applicable"
+    everything = submission(profiled(works_in_projects=False), TEAMS, tiny_bank)
+    assert everything.answers == {} and everything.works_in_projects is None
+
+
+def test_routing_question_must_be_answered_before_the_statements(tiny_bank: Bank) -> None:
+    bank = gated(tiny_bank)
+    assert profile_problems(profiled(), TEAMS, bank) == [
+        "Please say whether your team's work includes projects."
+    ]
+    assert profile_problems(profiled(works_in_projects=False), TEAMS, bank) == []
+    with pytest.raises(InputError, match="includes projects"):
+        submission(profiled(), TEAMS, bank)
+
+
+def test_no_projects_hides_project_statements_and_submits_them_not_applicable(
+    tiny_bank: Bank,
+) -> None:
+    bank = gated(tiny_bank)
+    draft = profiled(works_in_projects=False).with_answer("purpose.product.1", 4)
+    draft = draft.with_answer("purpose.project.1", 2)  # answered before saying "no": not sent
+    draft = draft.with_answer("scope.clarity.1", DONT_KNOW)
+    shown = [item.id for part in sections(bank, False) for item in part.items]
+    assert shown == [item.id for item in bank.items if item.lens != "project"]
+    assert [part.first for part in sections(bank, False)] == [1, 7]  # numbering runs on
+    assert section_at(bank, 2, False).items[0].id == "scope.product.1"  # type: ignore[union-attr]
+    assert progress(draft, bank).label == "2 of 12 answered"
+    assert sum(len(items) for _, items in unanswered(draft, bank)) == 10
+    sent = submission(draft, TEAMS, bank)
+    project = [item.id for item in bank.items if item.lens == "project"]
+    assert sent.works_in_projects is False
+    assert sent.answers == {
+        "purpose.product.1": 4,
+        "scope.clarity.1": None,
+        **dict.fromkeys(project, NOT_APPLICABLE),
+    }
+
+
+def test_yes_to_projects_asks_and_submits_everything(tiny_bank: Bank) -> None:
+    bank = gated(tiny_bank)
+    draft = profiled(works_in_projects=True).with_answer("purpose.project.1", NOT_APPLICABLE)
+    draft = draft.with_answer("purpose.project.2", 5)
+    assert [item.id for part in sections(bank, True) for item in part.items] == bank.item_ids
+    assert progress(draft, bank).label == "2 of 18 answered"
+    sent = submission(draft, TEAMS, bank)
+    assert sent.works_in_projects is True
+    assert sent.answers == {"purpose.project.1": NOT_APPLICABLE, "purpose.project.2": 5}
+
+
+def test_no_projects_with_the_combined_choice_submits_that_choice(tiny_bank: Bank) -> None:
+    bank = gated(tiny_bank, apart=False)
+    sent = submission(profiled(works_in_projects=False), TEAMS, bank)
+    assert set(sent.answers.values()) == {None} and len(sent.answers) == 6
+
+
+def test_dont_know_and_not_applicable_are_two_options(tiny_bank: Bank) -> None:
+    bank = gated(tiny_bank)
+    assert answer_options(bank) == [1, 2, 3, 4, 5, DONT_KNOW, NOT_APPLICABLE]
+    assert option_label(bank, DONT_KNOW) == "Don't know"
+    assert option_label(bank, NOT_APPLICABLE) == "Not applicable"
+    # A scale with the combined choice has no separate "not applicable" to restore.
+    kept = restore_draft({"answers": {"purpose.product.1": NOT_APPLICABLE}}, tiny_bank, TEAMS)
+    assert kept.answers == {}
+
+
+def test_restore_keeps_the_routing_answer_only_where_it_is_asked(tiny_bank: Bank) -> None:
+    bank = gated(tiny_bank)
+    saved = profiled(works_in_projects=False, step=2).with_answer("scope.product.1", NOT_APPLICABLE)
+    data = saved.model_dump(mode="json")
+    assert draft_problems(data, bank, TEAMS) == []
+    assert restore_draft(data, bank, TEAMS) == saved
+    assert restore_draft(data, tiny_bank, TEAMS).works_in_projects is None
+    assert draft_problems(data | {"works_in_projects": "no"}, bank, TEAMS) == [
+        "draft: works_in_projects: 'no' is not an answer of this survey"
+    ]
+    assert restore_draft(data | {"works_in_projects": 0}, bank, TEAMS).works_in_projects is None
+
+
+def test_a_bank_with_two_answers_needs_two_labels(tiny_bank: Bank) -> None:
+    data = gated(tiny_bank).model_dump()
+    data["scale"]["not_applicable_label"] = "don't know"
+    with pytest.raises(BankError, match="scale: dont_know_label and not_applicable_label"):
+        bank_from_dict(data, "bank.yaml")

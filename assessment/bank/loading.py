@@ -45,7 +45,7 @@ from assessment.textfiles import encoding_of
 __all__ = ["MAX_BANK_BYTES", "MAX_BANK_DEPTH", "MAX_BANK_NODES", "BankLoader", "load_bank"]
 
 MAX_BANK_BYTES = 256 * 1024
-"""A bank file; the built-in bank of 43 statements is about 11 KiB."""
+"""A bank file; the built-in bank of 40 statements, with its prompts, is about 17 KiB."""
 MAX_BANK_DEPTH = 20
 """Levels of nested lists and mappings; a bank needs four."""
 MAX_BANK_NODES = 50_000

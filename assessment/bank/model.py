@@ -17,13 +17,13 @@ import re
 from collections import Counter
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from assessment.errors import BankError
 from assessment.policy import DEFAULT_MIN_GROUP_SIZE, MAX_NAME_CHARS, MIN_GROUP_SIZE_FLOOR
-from assessment.vocabulary import LENSES, Lens
+from assessment.vocabulary import LENSES, Classification, Lens
 
 __all__ = [
     "DEFAULT_BANK_PATH",
@@ -34,6 +34,7 @@ __all__ = [
     "Dimension",
     "FindingRules",
     "Item",
+    "ProjectGate",
     "Role",
     "Scale",
     "bank_from_dict",
@@ -46,6 +47,9 @@ __all__ = [
 
 DEFAULT_BANK_PATH = Path(__file__).resolve().parent.parent / "questions" / "product_vs_project.yaml"
 MIN_ITEMS_PER_SCALE = 3
+MIN_ITEMS_PER_SHORT_SCALE = 2
+"""A short form's scales (`Bank.short_form_of`): two, the fewest that give an alpha, a
+positive and a reverse item, and a comparison with another round (`certainty.MIN_COMMON_ITEMS`)."""
 _CONTROL_CODES = (*range(0x00, 0x20), *range(0x7F, 0xA0))
 LINE_BREAKS = "\n\r\t"
 """The only control characters free text (a comment, a description) may hold."""
@@ -97,12 +101,34 @@ class _Strict(BaseModel):
 
 
 class Scale(_Strict):
-    """The answer scale: 1..points, 1 = strongly disagree."""
+    """The answer scale: 1..points, 1 = strongly disagree, and the answers off the scale.
+
+    "Don't know" and "Not applicable" are two answers when `not_applicable` is
+    true; without it the one `dont_know` choice keeps its combined meaning
+    (the label of older banks, "Don't know / not applicable"). Both are
+    missing in scoring, never a low score.
+    """
 
     points: int = Field(ge=3, le=11)
     labels: list[str]
     dont_know: bool = True
-    dont_know_label: str = "Don't know / not applicable"
+    dont_know_label: str = Field(default="Don't know / not applicable", min_length=1)
+    not_applicable: bool = False
+    not_applicable_label: str = Field(default="Not applicable", min_length=1)
+
+
+class ProjectGate(_Strict):
+    """The routing question asked before the statements: does the team work in projects?
+
+    A "no" hides the `lens` statements from that respondent; they count as not
+    applicable (missing, never penalised). A bank without a gate asks everyone
+    every statement.
+    """
+
+    text: str = Field(min_length=1)
+    yes_label: str = Field(default="Yes", min_length=1)
+    no_label: str = Field(default="No", min_length=1)
+    lens: Lens = "project"
 
 
 class Dimension(_Strict):
@@ -110,6 +136,8 @@ class Dimension(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
     retro_prompts: list[str] = Field(min_length=2, max_length=4)
+    verdict_prompts: dict[Classification, list[str]] = Field(default_factory=dict)
+    """Prompts for one verdict (classification id -> prompts); `retro_prompts` where none."""
 
 
 class Item(_Strict):
@@ -118,6 +146,13 @@ class Item(_Strict):
     lens: Lens
     text: str = Field(min_length=1)
     reverse: bool = False
+    unchanged_since: int | None = Field(default=None, ge=1)
+    """The bank version since which this item means the same, though its words were edited:
+    rounds from that version on compare on it (`scoring.certainty.comparable_items`)."""
+    guards: Literal["product", "project"] | None = None
+    """Clarity items only: the side a blurring of the roles would hurt (`product`: the what/why
+    and the product's life after a project; `project`: a finite piece of work and its how/when).
+    Lets a bank check that its clarity scales watch both sides, not one."""
 
 
 class Role(_Strict):
@@ -132,6 +167,8 @@ class FindingRules(_Strict):
     low_below: float = Field(default=50, ge=0, le=100)
     gap: float = Field(default=15, gt=0, le=100)
     alpha_min: float = Field(default=0.6, ge=0, le=1)
+    practical_minimum: float = Field(default=5.0, ge=0, le=100)
+    """The smallest change between rounds worth calling rising or falling, in points."""
 
 
 DEFAULT_ROLES = [
@@ -153,6 +190,10 @@ class Bank(_Strict):
     title: str = Field(min_length=1)
     description: str = ""
     scale: Scale
+    project_gate: ProjectGate | None = None
+    short_form_of: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_CHARS)
+    """The id of the full bank whose items (same ids, same words) this shorter form asks;
+    its scales may hold `MIN_ITEMS_PER_SHORT_SCALE` items."""
     min_group_size: int = Field(default=DEFAULT_MIN_GROUP_SIZE, ge=MIN_GROUP_SIZE_FLOOR)
     roles: list[Role] = Field(default_factory=lambda: list(DEFAULT_ROLES))
     findings: FindingRules = FindingRules()
@@ -242,6 +283,15 @@ def _consistency_problems(bank: Bank, source: str) -> list[str]:
             f"{source}: scale: {len(scale.labels)} labels for {scale.points} points;"
             " give exactly one label per point"
         )
+    if (
+        scale.not_applicable
+        and scale.dont_know
+        and scale.dont_know_label.casefold() == scale.not_applicable_label.casefold()
+    ):
+        problems.append(
+            f"{source}: scale: dont_know_label and not_applicable_label are both"
+            f" '{scale.dont_know_label}'; two answers need two labels"
+        )
     for kind, ids in (
         ("item", bank.item_ids),
         ("dimension", bank.dimension_ids),
@@ -255,12 +305,19 @@ def _consistency_problems(bank: Bank, source: str) -> list[str]:
                 f"{source}: item '{item.id}': unknown dimension '{item.dimension}'"
                 f" (known: {', '.join(bank.dimension_ids)})"
             )
+        if item.guards is not None and item.lens != "clarity":
+            problems.append(
+                f"{source}: item '{item.id}', field 'guards': only clarity items guard a side"
+                f" (this item's lens is '{item.lens}'); remove the field"
+            )
+    short = bank.short_form_of is not None
+    needed = MIN_ITEMS_PER_SHORT_SCALE if short else MIN_ITEMS_PER_SCALE
     for dimension, lens in bank.scales:
         count = len(bank.items_in(dimension, lens))
-        if count < MIN_ITEMS_PER_SCALE:
+        if count < needed:
             problems.append(
                 f"{source}: dimension '{dimension}', lens '{lens}': {count} item(s);"
-                f" each scale needs at least {MIN_ITEMS_PER_SCALE}"
+                f" each scale {'of a short form ' if short else ''}needs at least {needed}"
             )
     for dimension in bank.dimension_ids:
         if not any(item.reverse for item in bank.items_in(dimension)):

@@ -1,7 +1,7 @@
 """The `assessment` command line: the parser and the one place errors become messages.
 
 Each family of subcommands registers itself from its own module (`scoring`,
-`rounds`, `files`, `leader`). Every error a user or an operator can fix ends
+`items`, `rounds`, `files`, `leader`). Every error a user or an operator can fix ends
 with exit code 2 and one line per problem, never a traceback: bad input
 (`AssessmentError`), a database that cannot be reached or refuses to work
 (locked, read-only, disk full), and files that cannot be written. Lines are
@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from assessment.cli import files as cli_csv
+from assessment.cli import items as cli_items
 from assessment.cli import leader as cli_leader
 from assessment.cli import rounds as cli_rounds
 from assessment.cli import scoring as cli_scoring
@@ -49,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    for module in (cli_scoring, cli_rounds, cli_csv, cli_leader, cli_serve):
+    for module in (cli_scoring, cli_items, cli_rounds, cli_csv, cli_leader, cli_serve):
         module.register(sub)
     return parser
 

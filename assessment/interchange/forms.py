@@ -42,6 +42,7 @@ from assessment.interchange.validate import (
     capped,
     check_rows,
     quoted,
+    uncoded,
     validated,
 )
 from assessment.policy import MAX_IMPORT_BYTES
@@ -177,6 +178,13 @@ def _normalised(column: pd.Series) -> pd.Series:
 
 def _scale_hint(source: str, bank: Bank) -> str:
     labels = ", ".join(f"'{label}'" for label in bank.scale.labels)
+    scale = bank.scale
+    if scale.not_applicable:
+        dont_know = f"'{scale.dont_know_label}', " if scale.dont_know else ""
+        return (
+            f"{source}: answers must be one of {labels}; or {dont_know}"
+            f"'{scale.not_applicable_label}', or empty for a skipped statement"
+        )
     return (
         f"{source}: answers must be one of {labels}; or '{bank.scale.dont_know_label}',"
         " 'N/A' or empty for don't know"
@@ -355,8 +363,17 @@ def prepare_import(
         headers = {c.target: c.column for c in columns if c.target}
         positions = {c.target: c.position for c in columns if c.target}
     # The rules apply to what the file holds; then roles become ids, teams the round's spelling.
+    # Coded (don't know 0, not applicable -1): the import keeps them apart; the preview scores
+    # `uncoded`. Numbers from the label lookup may be codes; a wide file's cells are text.
     checked, cells = check_rows(
-        frame, bank, source=filename, rows=frame.index, headers=headers, positions=positions
+        frame,
+        bank,
+        source=filename,
+        rows=frame.index,
+        headers=headers,
+        positions=positions,
+        kinds=True,
+        coded_input=kind != "wide",
     )
     if "role" in checked:
         said = {row for row, position, _ in cells if position == positions["role"]}
@@ -374,7 +391,8 @@ def prepare_import(
         return refused(columns, problems)
     checked = _with_response_ids(checked, digest)
     return ImportPlan(
-        filename, kind, columns, checked.reset_index(drop=True), notes + team_notes, [], digest,
+        filename, kind, columns, uncoded(checked, bank).reset_index(drop=True),
+        notes + team_notes, [], digest,
         len(table.cells), validated(checked, bank, source=filename),
     )  # fmt: skip
 

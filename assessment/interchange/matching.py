@@ -19,6 +19,7 @@ import pandas as pd
 
 from assessment.bank import Bank
 from assessment.interchange.read import Table
+from assessment.survey import DONT_KNOW_CODE, NOT_APPLICABLE_CODE
 
 __all__ = ["ColumnMatch", "Matcher", "normalise_text"]
 
@@ -66,6 +67,8 @@ DONT_KNOW = frozenset(
         "no opinion",
     ]
 )
+NOT_APPLICABLE = frozenset(["n a", "na", "not applicable", "does not apply", "not relevant"])
+"""Of those, the texts that mean "not applicable" where the scale has it apart."""
 TEAM_HEADER = re.compile(r"^(your |which |what |name of your )?team\b|\bteam (are|do) you\b")
 ROLE_HEADER = re.compile(r"\brole\b|\bjob (title|family)\b")
 COMMENT_HEADER = re.compile(r"\bcomments?\b|\banything else\b|\bfeedback\b")
@@ -116,10 +119,22 @@ class Matcher:
 
     @cached_property
     def points(self) -> dict[str, float]:
-        """Normalised answer text -> scale point; don't-know texts -> NaN (missing)."""
+        """Normalised answer text -> scale point; don't-know texts -> NaN (missing).
+
+        Where the scale has "don't know" and "not applicable" apart, their texts
+        become the codes of a coded frame instead: 0 and -1
+        (`survey.DONT_KNOW_CODE`, `NOT_APPLICABLE_CODE`).
+        """
         scale = self.bank.scale
         points = {normalise_text(label): float(i) for i, label in enumerate(scale.labels, 1)}
         points.update({str(i): float(i) for i in range(1, scale.points + 1)})
+        if scale.not_applicable:
+            for text in (normalise_text(scale.not_applicable_label), *NOT_APPLICABLE):
+                points.setdefault(text, float(NOT_APPLICABLE_CODE))
+            if scale.dont_know:
+                for text in (normalise_text(scale.dont_know_label), *DONT_KNOW):
+                    points.setdefault(text, float(DONT_KNOW_CODE))
+            return points
         for text in (*DONT_KNOW, normalise_text(scale.dont_know_label)):
             points.setdefault(text, np.nan)
         return points

@@ -416,7 +416,7 @@ def wide_cells(
 
 
 def read_responses(
-    source: str | Path | bytes, bank: Bank, *, source_name: str | None = None
+    source: str | Path | bytes, bank: Bank, *, source_name: str | None = None, kinds: bool = False
 ) -> pd.DataFrame:
     """Read and check a wide responses CSV (docs/architecture.md, "Files").
 
@@ -425,12 +425,17 @@ def read_responses(
     source : a path (str or Path) or the file's bytes.
     bank : the question bank whose item ids the columns must be.
     source_name : the name used in messages; the path, or "responses.csv" for bytes.
+    kinds : give a coded frame, as `store.responses_frame` does with ``kinds=True``:
+        ``DK`` cells as 0, ``NA`` cells as -1, empty as NaN (for an import that
+        keeps them apart); else every missing kind is NaN (to score).
 
     Returns
     -------
     DataFrame with whichever of ``response_id, submitted_at, round`` the file
     has, then ``team, role`` (str), then ``comment`` if present, then one float
-    column per bank item in bank order (NaN = don't know or skipped). In an
+    column per bank item in bank order (NaN = don't know, not applicable or
+    skipped; a cell is a whole number, ``DK`` or ``NA`` where the scale has
+    "don't know" and "not applicable" apart, or empty). In an
     export (`is_export_header`), text columns lose the apostrophe the export
     put before a formula-like value; ``submitted_at`` is normalised to ISO
     8601 UTC (``2025-03-31T14:05:00Z``), the form `store.responses_frame`
@@ -452,7 +457,13 @@ def read_responses(
         problems.append(f"{name}: no responses (only a header row)")
     frame, headers = wide_cells(table, bank, positions)
     checked, rows = check_rows(
-        frame, bank, source=name, rows=frame.index, headers=headers, positions=positions
+        frame,
+        bank,
+        source=name,
+        rows=frame.index,
+        headers=headers,
+        positions=positions,
+        kinds=kinds,
     )
     problems += [message for *_, message in sorted(rows)]
     if problems:

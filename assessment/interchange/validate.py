@@ -4,7 +4,8 @@
 ``role``, ``comment``, ``response_id``, ``submitted_at`` and one column per
 bank item -- against everything the store needs: lengths from
 `assessment.policy`, no control characters, whole answers on the bank's
-scale, unique response ids, dates that parse. `read_responses` (the CLI's
+scale (or ``DK`` / ``NA`` where the scale has "don't know" and "not applicable" apart),
+unique response ids, dates that parse. `read_responses` (the CLI's
 ``score``), `forms.prepare_import` (the Import page's preview and the CLI's
 ``import``) and `validate_import` (a frame handed to the store directly) all
 call it, so a file the preview accepts is a file the store accepts, with the
@@ -33,26 +34,32 @@ from assessment.bank import (
     LINE_BREAKS,
     NAME_CONTROLS,
     Bank,
+    Scale,
     control_characters,
     control_class,
     control_pattern,
 )
 from assessment.errors import InputError
 from assessment.policy import MAX_COMMENT_CHARS, MAX_NAME_CHARS, MAX_TOKEN_CHARS
+from assessment.survey import DONT_KNOW_CODE, NOT_APPLICABLE_CODE
 
 __all__ = [
+    "DONT_KNOW_CELL",
     "KNOWN_COLUMNS",
     "MAX_PROBLEMS",
     "METADATA_COLUMNS",
+    "NOT_APPLICABLE_CELL",
     "NOT_A_DATE",
     "OPTIONAL_COLUMNS",
     "REQUIRED_METADATA",
     "Problem",
     "ValidatedImport",
+    "answer_cells",
     "capped",
     "check_rows",
     "quoted",
     "scale_problems",
+    "uncoded",
     "validate_import",
     "validated",
 ]
@@ -64,6 +71,8 @@ OPTIONAL_COLUMNS = ("comment",)
 KNOWN_COLUMNS = (*METADATA_COLUMNS, *OPTIONAL_COLUMNS)
 MAX_PROBLEMS = 50
 NOT_A_DATE = "is not a date and time like 2025-03-31T14:05:00Z"
+DONT_KNOW_CELL, NOT_APPLICABLE_CELL = "DK", "NA"
+"""The cells of "don't know" and "not applicable" in a wide file whose scale has them apart."""
 
 Problem = tuple[int, int, str]  # (spreadsheet row, column position, message): sortable
 
@@ -121,6 +130,33 @@ class _Origin:
         )
 
 
+def answer_cells(scale: Scale) -> dict[str, int]:
+    """The text cells an answer column may hold besides numbers, and the code each stands for.
+
+    Only a scale with "don't know" and "not applicable" apart has them; one with
+    the combined choice keeps its files as they always were: a number, or
+    empty for the combined choice or a skipped statement.
+    """
+    if not scale.not_applicable:
+        return {}
+    cells = {DONT_KNOW_CELL: DONT_KNOW_CODE} if scale.dont_know else {}
+    return cells | {NOT_APPLICABLE_CELL: NOT_APPLICABLE_CODE}
+
+
+def _codes(scale: Scale) -> list[int]:
+    """The codes a coded frame may hold for this scale besides its points."""
+    return [DONT_KNOW_CODE] * scale.dont_know + [NOT_APPLICABLE_CODE] * scale.not_applicable
+
+
+def uncoded(frame: pd.DataFrame, bank: Bank) -> pd.DataFrame:
+    """A coded frame as one to score: don't know and not applicable become NaN like skipped."""
+    items = [item for item in bank.item_ids if item in frame]
+    values = frame[items].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        values = np.where(values < 1, np.nan, values)
+    return frame.assign(**dict(zip(items, values.T, strict=True)))
+
+
 def _as_numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
     """Float values of an answer column, and for a column of text the text (for messages)."""
     if column.dtype.kind in "iuf":
@@ -138,28 +174,53 @@ def scale_problems(
     *,
     rows: Sequence[int] | pd.Index | None = None,
     headers: Mapping[str, str] | None = None,
+    cells_as: Mapping[str, int] | None = None,
+    codes: Sequence[int] = (),
+    kinds: bool = False,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Answers as floats (empty -> NaN), and every cell that is not a whole number on 1..points.
 
     `cells` has one column per item; `positions` are the columns' places in
     the file, for sorting messages; `rows` the spreadsheet row of each row
-    (default: the index). The checks are whole-column operations; only bad
-    cells are visited one by one, to write their messages.
+    (default: the index). `cells_as` are the text cells accepted besides
+    numbers (`answer_cells`: ``DK``, ``NA``, in any case) and `codes` the
+    numbers accepted off the scale in a numeric column (a coded frame's 0 and
+    -1); with `kinds` both come back as their codes, else as NaN. The checks are
+    whole-column operations; only bad cells are visited one by one, to write
+    their messages.
     """
+    tokens = {text.upper(): code for text, code in (cells_as or {}).items()}
     values = np.empty(cells.shape, dtype=float)
     not_number = np.zeros(cells.shape, dtype=bool)
+    coded = np.zeros(cells.shape, dtype=bool)
     for c, name in enumerate(cells.columns):
         values[:, c], text = _as_numbers(cells[name])
+        if text is not None and tokens:
+            upper = pd.Series(text, dtype=object).str.upper()
+            token = upper.map(tokens).to_numpy(dtype=float, na_value=np.nan)
+            coded[:, c] = ~np.isnan(token)
+            values[:, c] = np.where(coded[:, c], token, values[:, c])
         if text is not None:
             not_number[:, c] = (text != "") & np.isnan(values[:, c])
+        elif codes:
+            coded[:, c] = np.isin(values[:, c], codes)
     with np.errstate(invalid="ignore"):
         not_whole = np.isfinite(values) & (values != np.floor(values))
-        off_scale = ~np.isnan(values) & ~not_whole & ((values < 1) | (values > points))
+        off_scale = ~np.isnan(values) & ~not_whole & ~coded & ((values < 1) | (values > points))
+    if not kinds:
+        values[coded] = np.nan
     where = np.asarray(cells.index if rows is None else rows, dtype=int)
     names = dict(headers or {})
+    meaning = {DONT_KNOW_CODE: "don't know", NOT_APPLICABLE_CODE: "not applicable"}
+    extra = "".join(f", {text} for {meaning[code]}" for text, code in tokens.items())
     problems: list[Problem] = []
     for r, c in zip(*np.nonzero(not_number | not_whole | off_scale), strict=True):
-        if not_number[r, c]:
+        if not_number[r, c] and tokens:
+            why = (
+                f"is not an answer; use 1-{points}{extra}, or leave it empty for a skipped"
+                " statement"
+            )
+        elif not_number[r, c]:
             why = f"is not a number; use 1-{points}, or leave it empty for don't know"
         elif not_whole[r, c]:
             why = f"is not a whole number on the 1-{points} scale"
@@ -253,6 +314,8 @@ def check_rows(
     rows: Sequence[int] | pd.Index | None = None,
     headers: Mapping[str, str] | None = None,
     positions: Mapping[str, int] | None = None,
+    kinds: bool = False,
+    coded_input: bool = False,
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Check every cell of a wide frame; return it converted, and every problem.
 
@@ -266,6 +329,10 @@ def check_rows(
     headers : each column's header in the file (e.g. ``'Your role'``), for
         messages; default: the column name.
     positions : each column's place in the file, for sorting messages.
+    kinds : give a coded frame (don't know 0, not applicable -1, skipped NaN);
+        else every missing kind is NaN.
+    coded_input : numeric columns may hold those codes (a frame built by code,
+        never numbers typed in a file: a typed 0 is off the scale).
 
     Returns
     -------
@@ -293,6 +360,9 @@ def check_rows(
         source,
         rows=origin.rows,
         headers=origin.headers,
+        cells_as=answer_cells(bank.scale),
+        codes=_codes(bank.scale) if coded_input else (),
+        kinds=kinds,
     )
     return pd.concat([out, values], axis=1), problems + bad_cells
 
@@ -316,7 +386,8 @@ class ValidatedImport:
     roles: list[str]
     comments: list[str | None]
     item_ids: list[str]
-    values: np.ndarray  # float, shape (responses, items), NaN where missing
+    # float, shape (responses, items): points; 0 don't know, -1 not applicable, NaN empty
+    values: np.ndarray
 
     def __len__(self) -> int:
         return len(self.response_ids)
@@ -382,6 +453,7 @@ def validate_import(
     source: str = "responses frame",
     rows: Sequence[int] | pd.Index | None = None,
     headers: Mapping[str, str] | None = None,
+    coded: bool = False,
 ) -> ValidatedImport:
     """Check a wide responses frame against `bank`; raise `InputError` listing every problem.
 
@@ -390,13 +462,18 @@ def validate_import(
     least one item column. Optional: ``response_id`` and ``submitted_at``
     (generated / the import's time when absent or empty), ``round`` (ignored:
     rows go to the round imported into) and ``comment``. Item cells are whole
-    numbers in ``1..points`` or empty. See `check_rows` for `rows` and
-    `headers`.
+    numbers in ``1..points`` or empty, or ``DK`` / ``NA`` text where the
+    scale has them apart; with `coded`, also a coded frame's 0 and -1
+    (`store.responses_frame` or `read_responses` with ``kinds=True``): only
+    then, so a 0 in a frame from elsewhere is refused, not taken for "don't
+    know". See `check_rows` for `rows` and `headers`.
     """
     problems = _frame_problems(frame, bank, source)
     if problems:
         raise InputError(problems)
-    checked, cells = check_rows(frame, bank, source=source, rows=rows, headers=headers)
+    checked, cells = check_rows(
+        frame, bank, source=source, rows=rows, headers=headers, kinds=True, coded_input=coded
+    )
     if cells:
         raise InputError(capped([message for *_, message in sorted(cells)]))
     return validated(checked, bank, source=source)

@@ -16,20 +16,25 @@ import pandas as pd
 from assessment.bank import Bank
 from assessment.policy import COMMENT_MIN_GROUP_SIZE
 from assessment.scoring.privacy import LEVELS, decide_cells, decide_groups, group_sizes
-from assessment.scoring.scores import SCORE_COLUMNS, group_scores
+from assessment.scoring.scores import INTERNAL_COLUMNS, SCORE_COLUMNS, group_scores, hide_suppressed
+from assessment.survey import DONT_KNOW_CODE, GATE_COLUMN, NOT_APPLICABLE_CODE
 
 __all__ = [
     "DONT_KNOW",
     "LEVELS",
+    "NOT_APPLICABLE",
     "answer_counts",
     "level_counts",
     "level_of",
     "level_scores",
     "published_scores",
+    "without_projects_counts",
 ]
 
-DONT_KNOW = 0
+DONT_KNOW = DONT_KNOW_CODE
 """The `answer` value that counts "don't know" and skipped answers in answer tables."""
+NOT_APPLICABLE = NOT_APPLICABLE_CODE
+"""The `answer` value that counts "not applicable", where the scale has it apart from DONT_KNOW."""
 
 
 def level_scores(
@@ -37,18 +42,19 @@ def level_scores(
 ) -> dict[str, pd.DataFrame]:
     """Tidy scores at every level, suppressed by the round's one privacy decision.
 
-    Each table is `group_scores` output (``<by>, dimension, lens, score, n,
-    suppressed, reason``), scored unsuppressed and then cut by
-    `privacy.decide_groups` and `privacy.decide_cells`: suppressing each
-    table on its own would let one table undo another. ``n`` is the true
-    count, for deciding and testing; surfaces publish it only where the row
-    is not suppressed.
+    Each table is `group_scores` output (``<by>, dimension, lens, score,
+    ci_low, ci_high, n, suppressed, reason, sd``), scored unsuppressed and then
+    cut by `privacy.decide_groups` and `privacy.decide_cells`: suppressing each
+    table on its own would let one table undo another. A suppressed row loses
+    its interval and sd with its score. ``n`` is the true count, for deciding
+    and testing; surfaces publish it only where the row is not suppressed.
     """
     groups = decide_groups(group_sizes(frame), minimum, teams)
     tables = {
         level: group_scores(frame, bank, by, min_group_size=1) for level, by in LEVELS.items()
     }
-    return decide_cells(tables, groups, minimum)
+    decided = decide_cells(tables, groups, minimum)
+    return {level: hide_suppressed(table) for level, table in decided.items()}
 
 
 def level_of(by: Sequence[str]) -> str | None:
@@ -66,12 +72,13 @@ def published_scores(
 ) -> pd.DataFrame:
     """The scores table a page, file or command may publish for the grouping `by`.
 
-    Columns ``<by>, dimension, lens, score, n, suppressed, reason``; ``score``
-    and ``n`` are empty (NaN) wherever suppressed, so no surface can print a
-    hidden group's size. Grouped by team and/or role, the table is the
-    round's own (`level_scores`), identical to what the results page shows;
-    grouped by any other column of a file (``assessment score --by round``) it
-    is that one table, suppressed within itself.
+    Columns ``<by>, dimension, lens, score, ci_low, ci_high, n, suppressed,
+    reason, sd``; ``score``, its interval, ``sd`` and ``n`` are empty (NaN)
+    wherever suppressed, so no surface can print a hidden group's size.
+    Grouped by team and/or role, the table is the round's own
+    (`level_scores`), identical to what the results page shows; grouped by any
+    other column of a file (``assessment score --by round``) it is that one
+    table, suppressed within itself.
     """
     by = list(by)
     level = level_of(by)
@@ -80,7 +87,7 @@ def published_scores(
     else:
         table = level_scores(frame, bank, minimum, teams)[level]
         table = table.sort_values(by, kind="stable") if by else table  # scales keep bank order
-        table = table[[*by, *SCORE_COLUMNS]].reset_index(drop=True)
+        table = table[[*by, *SCORE_COLUMNS, *INTERNAL_COLUMNS]].reset_index(drop=True)
     return table.assign(n=table["n"].where(~table["suppressed"]))
 
 
@@ -107,17 +114,69 @@ def level_counts(
     }
 
 
+def without_projects_counts(
+    frame: pd.DataFrame, minimum: int, teams: Sequence[str] = ()
+) -> dict[str, pd.DataFrame]:
+    """Respondents whose team works without projects, per group at every level.
+
+    Per level ``<by>, without_projects, asked, hidden, reason``: how many
+    answered "no" to the routing question (`Bank.project_gate`) and how many
+    were asked it at all (imported responses were not). Both are NaN wherever
+    the group is hidden, by the same decision as `level_counts`, so a hidden
+    group shows no count. A frame without the `survey.GATE_COLUMN` column
+    (a bank without the question) counts no one.
+    """
+    shown = decide_groups(group_sizes(frame), minimum, teams)
+    if GATE_COLUMN in frame:
+        gate = frame[GATE_COLUMN].astype("boolean")
+        flags = (
+            frame[["team", "role"]]
+            .astype(str)
+            .assign(
+                without_projects=gate.eq(False).fillna(False).astype(int).to_numpy(),
+                asked=gate.notna().astype(int).to_numpy(),
+            )
+        )
+    else:
+        flags = frame[["team", "role"]].astype(str).assign(without_projects=0, asked=0)
+    tables = {}
+    for level, by in LEVELS.items():
+        decided = shown[level]
+        if by:
+            sums = flags.groupby(list(by), sort=False)[["without_projects", "asked"]].sum()
+            counted = decided.merge(sums.reset_index(), on=list(by), how="left")
+        else:
+            counted = decided.assign(
+                without_projects=int(flags["without_projects"].sum()),
+                asked=int(flags["asked"].sum()),
+            )
+        visible = counted["shown"].to_numpy(dtype=bool)
+        tables[level] = counted.assign(
+            without_projects=counted["without_projects"].fillna(0).astype(float).where(visible),
+            asked=counted["asked"].fillna(0).astype(float).where(visible),
+            hidden=~visible,
+        )[[*by, "without_projects", "asked", "hidden", "reason"]]
+    return tables
+
+
 def answer_counts(frame: pd.DataFrame, bank: Bank) -> dict[str, pd.DataFrame]:
     """How often each answer was given to each item, per group, at every level.
 
     Returns ``<by>, item, answer, count`` per level, answer `DONT_KNOW` for
-    missing. One `np.bincount` over team x role x item x answer; the coarser
-    levels are its sums, because counts (unlike means) add up.
+    missing. Where the scale has "not applicable" apart, rows with answer
+    `NOT_APPLICABLE` follow too, counted from a coded frame
+    (`store.responses_frame` with ``kinds=True``; don't know stays
+    `DONT_KNOW` with the skipped answers); an ordinary frame has every
+    missing answer under `DONT_KNOW`. One `np.bincount` over team x role x
+    item x answer; the coarser levels are its sums, because counts (unlike
+    means) add up.
     """
     values = frame[bank.item_ids].to_numpy(dtype=float, na_value=np.nan)
     answers = np.nan_to_num(values, nan=DONT_KNOW).astype(np.int64)
+    lowest = NOT_APPLICABLE if bank.scale.not_applicable else DONT_KNOW
+    answers = np.where(answers < lowest, DONT_KNOW, answers) - lowest  # 0-based for bincount
     codes, uniques = pd.MultiIndex.from_frame(frame[["team", "role"]]).factorize(sort=True)
-    n_items, n_answers = len(bank.item_ids), bank.scale.points + 1
+    n_items, n_answers = len(bank.item_ids), bank.scale.points + 1 - lowest
     index = (codes[:, None] * n_items + np.arange(n_items)[None, :]) * n_answers + answers
     size = len(uniques) * n_items * n_answers
     counts = np.bincount(index.ravel(), minlength=size)
@@ -126,7 +185,7 @@ def answer_counts(frame: pd.DataFrame, bank: Bank) -> dict[str, pd.DataFrame]:
             "team": np.repeat(uniques.get_level_values(0).astype(str), n_items * n_answers),
             "role": np.repeat(uniques.get_level_values(1).astype(str), n_items * n_answers),
             "item": np.tile(np.repeat(bank.item_ids, n_answers), len(uniques)),
-            "answer": np.tile(np.arange(n_answers), len(uniques) * n_items),
+            "answer": np.tile(np.arange(n_answers) + lowest, len(uniques) * n_items),
             "count": counts,
         }
     )

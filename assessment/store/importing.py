@@ -26,6 +26,7 @@ from assessment.store.bulk import AnswerRow, insert_answers
 from assessment.store.responses import has_web_answers
 from assessment.store.rounds import Round, get_round, not_found, now_utc, round_row
 from assessment.store.schema import comments, reading, responses, rounds, writing
+from assessment.survey import DONT_KNOW_CODE, NOT_APPLICABLE_CODE
 
 __all__ = ["ValidatedImport", "import_responses", "validate_import"]
 
@@ -59,6 +60,9 @@ def _unfit(prepared: ValidatedImport, bank: Bank) -> list[str]:
         problems.append("its items are not the round's")
     with np.errstate(invalid="ignore"):
         answered = values[~np.isnan(values)]
+    codes = [DONT_KNOW_CODE] * bank.scale.dont_know
+    codes += [NOT_APPLICABLE_CODE] * bank.scale.not_applicable
+    answered = answered[~np.isin(answered, codes)]
     if ((answered < 1) | (answered > bank.scale.points) | (answered % 1 != 0)).any():
         problems.append(f"some answers are not whole numbers from 1 to {bank.scale.points}")
     for label, texts, longest, allowed in (
@@ -91,14 +95,21 @@ def _already_stored(conn: Connection, ids: list[str]) -> list[str]:
 
 
 def _answer_rows(
-    pks: np.ndarray, positions: list[int], values: np.ndarray
+    pks: np.ndarray, positions: list[int], values: np.ndarray, empty_is_skipped: bool = False
 ) -> Iterator[list[AnswerRow]]:
-    """Answer rows in chunks, built column-wise with numpy before the tuples."""
+    """Answer rows in chunks, built column-wise with numpy before the tuples.
+
+    `values` hold points, 0 (don't know: NULL), -1 (not applicable) or NaN:
+    NULL too in a scale with the combined choice, as imports always stored
+    an empty cell; no row (skipped) where `empty_is_skipped`.
+    """
     k = len(positions)
-    response_pk = np.repeat(pks, k).tolist()
-    item = np.tile(np.array(positions, dtype=np.int64), len(pks)).tolist()
     flat = values.reshape(-1)
-    value = [None if v != v else int(v) for v in flat.tolist()]  # v != v: NaN
+    keep = ~np.isnan(flat) if empty_is_skipped else np.ones(len(flat), dtype=bool)
+    response_pk = np.repeat(pks, k)[keep].tolist()
+    item = np.tile(np.array(positions, dtype=np.int64), len(pks))[keep].tolist()
+    flat = flat[keep]
+    value = [None if v != v or v == DONT_KNOW_CODE else int(v) for v in flat.tolist()]  # NaN
     for start in range(0, len(value), _CHUNK):
         stop = start + _CHUNK
         yield list(zip(response_pk[start:stop], item[start:stop], value[start:stop], strict=True))
@@ -110,6 +121,7 @@ def import_responses(
     data: ValidatedImport | pd.DataFrame,
     *,
     source: str = "import",
+    coded: bool = False,
 ) -> int:
     """Store every response in the round, or none; return how many.
 
@@ -117,7 +129,8 @@ def import_responses(
     the leader has seen) or a wide frame, validated here by the same
     `validate_import`. Raises `InputError` naming each bad row and column, or
     the response ids that are already stored; `source` is the label stored
-    with each row ("import", "demo").
+    with each row ("import", "demo"). With `coded`, a frame may hold a coded
+    frame's don't know (0) and not applicable (-1) (`validate_import`).
 
     Refused (`AssessmentError`, nothing stored) into a closed round, and into
     one that collects answers through its link: a few known answers imported
@@ -131,7 +144,7 @@ def import_responses(
     if isinstance(data, ValidatedImport):
         prepared = data
     else:
-        prepared = validate_import(data, rnd.bank, source=f"{source} frame")
+        prepared = validate_import(data, rnd.bank, source=f"{source} frame", coded=coded)
     problems = _unfit(prepared, rnd.bank)
     if problems:
         raise InputError(problems)
@@ -205,7 +218,8 @@ def _store(
     )
     pks = np.array(inserted.scalars().all(), dtype=np.int64)
     positions = [bank.item_ids.index(item) for item in prepared.item_ids]
-    for chunk in _answer_rows(pks, positions, prepared.values):
+    skipped = bank.scale.not_applicable  # a file that can say DK and NA says skipped by empty
+    for chunk in _answer_rows(pks, positions, prepared.values, skipped):
         insert_answers(conn, chunk)
     notes = [
         {"id": secrets.token_hex(16), "round_id": round_id, "team": team, "role": role,

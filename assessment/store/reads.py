@@ -20,13 +20,16 @@ from assessment.store.schema import (
     answers,
     comment_publications,
     comments,
+    project_gate_answers,
     publications,
     reading,
     responses,
     rounds,
 )
+from assessment.survey import DONT_KNOW_CODE, GATE_COLUMN, NOT_APPLICABLE_CODE
 
 __all__ = [
+    "GATE_COLUMN",
     "META_COLUMNS",
     "comments_frame",
     "response_count",
@@ -42,16 +45,24 @@ def _published(column: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
     return column.in_(sa.select(publications.c.response_pk))
 
 
-def responses_frame(engine: Engine, token: str, *, published_only: bool = False) -> pd.DataFrame:
+def responses_frame(
+    engine: Engine, token: str, *, published_only: bool = False, kinds: bool = False
+) -> pd.DataFrame:
     """The round's responses in the wide format (docs/architecture.md, "Files").
 
     With `published_only`, only responses already released to leaders
     (`store.publication.publish`): what every leader page and file uses.
 
     Columns ``response_id, submitted_at, round, team, role`` and one float
-    column per bank item (bank order), NaN for don't know or skipped;
-    ``submitted_at`` is ISO 8601 UTC to the second. Sorted by submitted_at,
-    response_id.
+    column per bank item (bank order), NaN for don't know, not applicable or
+    skipped; ``submitted_at`` is ISO 8601 UTC to the second. Sorted by
+    submitted_at, response_id. When the round's bank asks the routing
+    question, a nullable boolean column `GATE_COLUMN` follows ``role``.
+
+    With `kinds`, a *coded* frame instead, for files and answer counts:
+    don't know is `survey.DONT_KNOW_CODE` (0), not applicable
+    `survey.NOT_APPLICABLE_CODE` (-1), and only skipped answers are NaN.
+    Never score a coded frame: 0 and -1 are not points of the scale.
 
     Notes
     -----
@@ -72,7 +83,9 @@ def responses_frame(engine: Engine, token: str, *, published_only: bool = False)
                 sa.type_coerce(responses.c.submitted_at, sa.String).label("submitted_at"),
                 responses.c.team,
                 responses.c.role,
+                project_gate_answers.c.works_in_projects,
             )
+            .select_from(responses.outerjoin(project_gate_answers))
             .where(responses.c.round_id == row.id)
             .where(_published(responses.c.pk) if published_only else sa.true())
             .order_by(responses.c.submitted_at, responses.c.response_id)
@@ -87,12 +100,19 @@ def responses_frame(engine: Engine, token: str, *, published_only: bool = False)
         owners, positions, values = _unpack(list(strings), width, offset)
         rows = pd.Index(head["pk"]).get_indexer(np.asarray(pks))[owners]
         keep = (rows >= 0) & (positions < matrix.shape[1])
-        matrix[rows[keep], positions[keep]] = np.where(values[keep] == 0, np.nan, values[keep])
+        kept = values[keep]
+        dont_know = np.nan if not kinds else DONT_KNOW_CODE
+        not_applicable = np.nan if not kinds else NOT_APPLICABLE_CODE
+        kept = np.where(kept == _NULL_SLOT, dont_know, kept)
+        kept = np.where(kept == _NOT_APPLICABLE_SLOT, not_applicable, kept)
+        matrix[rows[keep], positions[keep]] = kept
     return _wide_frame(rnd, head, matrix)
 
 
-_HEAD = ["pk", "response_id", "submitted_at", "team", "role"]
-_VALUE_SLOTS = 16  # scale points are at most 11; 0 encodes a NULL answer
+_HEAD = ["pk", "response_id", "submitted_at", "team", "role", GATE_COLUMN]
+_VALUE_SLOTS = 16  # scale points are at most 11
+_NULL_SLOT = 0  # a NULL answer: don't know
+_NOT_APPLICABLE_SLOT = _VALUE_SLOTS - 1  # a stored -1: not applicable
 
 
 def _packing(n_items: int) -> tuple[int, int]:
@@ -104,13 +124,20 @@ def _packing(n_items: int) -> tuple[int, int]:
 def _packed_answers(round_id: int, offset: int, published_only: bool = False) -> sa.Select[Any]:
     """Per response: its answers as one string of fixed-width codes.
 
-    code = offset + item_pos * 16 + (value or 0). Each code names its item, so
+    code = offset + item_pos * 16 + slot, the slot being the value, 0 for NULL
+    (don't know) and 15 for -1 (not applicable). Each code names its item, so
     the order in which the database concatenates them does not matter (SQLite
     before 3.44 cannot order inside group_concat).
     """
     position = sa.cast(answers.c.item_pos, sa.Integer)  # SMALLINT would overflow on PostgreSQL
     code = sa.literal(offset, sa.Integer) + position * _VALUE_SLOTS
-    code = code + sa.func.coalesce(sa.cast(answers.c.value, sa.Integer), 0)
+    value = sa.cast(answers.c.value, sa.Integer)
+    slot = sa.case(
+        (answers.c.value.is_(None), _NULL_SLOT),
+        (answers.c.value < 0, _NOT_APPLICABLE_SLOT),
+        else_=value,
+    )
+    code = code + slot
     in_round = sa.select(responses.c.pk).where(responses.c.round_id == round_id)
     if published_only:
         in_round = in_round.where(_published(responses.c.pk))
@@ -147,6 +174,8 @@ def _wide_frame(rnd: Round, head: pd.DataFrame, matrix: np.ndarray) -> pd.DataFr
             "role": head["role"].astype("str"),
         }
     )
+    if rnd.bank.project_gate is not None:
+        out[GATE_COLUMN] = head[GATE_COLUMN].astype("boolean")
     items = pd.DataFrame(matrix, columns=rnd.bank.item_ids, index=head.index)
     return pd.concat([out, items], axis=1)
 

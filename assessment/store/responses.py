@@ -41,7 +41,16 @@ from assessment.store.rounds import (
     round_row,
     token_problems,
 )
-from assessment.store.schema import comments, drafts, reading, responses, rounds, writing
+from assessment.store.schema import (
+    comments,
+    drafts,
+    project_gate_answers,
+    reading,
+    responses,
+    rounds,
+    writing,
+)
+from assessment.survey import NOT_APPLICABLE, NOT_APPLICABLE_CODE, StoredAnswer
 
 __all__ = [
     "AnswersSource",
@@ -56,27 +65,41 @@ AnswersSource = Literal["link", "import", "both"]
 """Where a round's answers come from; "both" only in rounds stored before the rule."""
 
 
-def _is_answer(value: object, points: int, dont_know: bool) -> bool:
+def _is_answer(value: object, points: int, dont_know: bool, not_applicable: bool) -> bool:
     if value is None:
         return dont_know  # "don't know" is an answer only where the scale offers it
+    if value == NOT_APPLICABLE and type(value) is str:
+        return not_applicable
     if type(value) is not int and (not isinstance(value, Integral) or isinstance(value, bool)):
         return False  # checked in this order: the ABC check is slow, and most values are int
     return 1 <= int(value) <= points
 
 
-def _answer_problems(answers_: Mapping[str, int | None], bank: Bank) -> list[str]:
+def _answer_problems(answers_: Mapping[str, StoredAnswer], bank: Bank) -> list[str]:
     known = set(bank.item_ids)
-    points, dont_know = bank.scale.points, bank.scale.dont_know
+    scale = bank.scale
+    points, dont_know, not_applicable = scale.points, scale.dont_know, scale.not_applicable
+    others = [
+        *(["None for don't know"] if dont_know else []),
+        *([f"'{NOT_APPLICABLE}'"] if not_applicable else []),
+    ]
     problems = []
     for item_id, value in answers_.items():
         if item_id not in known:
             problems.append(f"answers: unknown item '{item_id}'")
-        elif not _is_answer(value, points, dont_know):
+        elif not _is_answer(value, points, dont_know, not_applicable):
             problems.append(
                 f"answers: item '{item_id}': {value!r} is not a whole number from 1 to {points}"
-                + (" (or None for don't know)" if dont_know else "")
+                + (f" (or {' or '.join(others)})" if others else "")
             )
     return problems
+
+
+def _stored_value(value: StoredAnswer) -> int | None:
+    """``answers.value``: the point, NULL for don't know, -1 for not applicable."""
+    if value is None:
+        return None
+    return NOT_APPLICABLE_CODE if value == NOT_APPLICABLE else int(value)
 
 
 def _submission_problems(
@@ -84,8 +107,9 @@ def _submission_problems(
     bank: Bank,
     team: str,
     role: str,
-    answers_: Mapping[str, int | None],
+    answers_: Mapping[str, StoredAnswer],
     comment: str | None,
+    works_in_projects: bool | None = None,
 ) -> list[str]:
     problems = []
     # Control characters first: a NUL would reach the database (PostgreSQL refuses it with
@@ -103,6 +127,13 @@ def _submission_problems(
         problems.append("answers: must map item ids to answers")
     else:
         problems += _answer_problems(answers_, bank)
+    if works_in_projects is not None and (
+        type(works_in_projects) is not bool or bank.project_gate is None
+    ):
+        problems.append(
+            f"works_in_projects: {works_in_projects!r} is not an answer of this survey"
+            " (True or False where the bank asks whether the team works in projects, else None)"
+        )
     if comment is not None and not isinstance(comment, str):
         problems.append("comment: must be text")
     elif comment is not None and len(comment.strip()) > MAX_COMMENT_CHARS:
@@ -159,6 +190,7 @@ _FROM_LINK = sa.select(
 )
 _INSERT_RESPONSE = responses.insert()
 _INSERT_COMMENT = comments.insert()
+_INSERT_GATE = project_gate_answers.insert()
 
 NOT_ONLINE = (
     "This round is not collecting answers online: its answers are brought in from"
@@ -205,10 +237,11 @@ def submit_response(
     *,
     team: str,
     role: str,
-    answers: Mapping[str, int | None],
+    answers: Mapping[str, StoredAnswer],
     comment: str | None,
     client_token: str,
     resume_token: str | None = None,
+    works_in_projects: bool | None = None,
 ) -> str:
     """Store one response with its answers and comment; return its response id.
 
@@ -216,7 +249,9 @@ def submit_response(
     a retried request, a race between two threads) returns the first one's id
     and stores nothing. The draft under `resume_token` (default: the client
     token) is deleted in the same transaction. `answers` maps item ids to
-    ``1..points`` or None ("don't know"); items left out count as skipped.
+    ``1..points``, None ("don't know") or `survey.NOT_APPLICABLE` where the
+    scale offers it; items left out count as skipped. `works_in_projects` is
+    the answer to the bank's routing question (None: not asked).
     """
     problems = token_problems("client token", client_token)
     if resume_token is not None:
@@ -225,7 +260,17 @@ def submit_response(
         raise InputError(problems)
     try:
         with writing(engine) as conn:
-            return _submit(conn, token, team, role, answers, comment, client_token, resume_token)
+            return _submit(
+                conn,
+                token,
+                team,
+                role,
+                answers,
+                comment,
+                client_token,
+                resume_token,
+                works_in_projects,
+            )
     except IntegrityError:
         # Another transaction stored this client token first (PostgreSQL race).
         with reading(engine) as conn:
@@ -240,10 +285,11 @@ def _submit(
     token: str,
     team: str,
     role: str,
-    answers_: Mapping[str, int | None],
+    answers_: Mapping[str, StoredAnswer],
     comment: str | None,
     client_token: str,
     resume_token: str | None,
+    works_in_projects: bool | None,
 ) -> str:
     row = conn.execute(_ROUND_STATE, {"token": token, "client_token": client_token}).first()
     if row is None:
@@ -258,7 +304,9 @@ def _submit(
     if has_imports(conn, row.id):
         raise AssessmentError(NOT_ONLINE)
     bank = round_bank(conn, row.id, token)
-    problems = _submission_problems(json.loads(row.teams_json), bank, team, role, answers_, comment)
+    problems = _submission_problems(
+        json.loads(row.teams_json), bank, team, role, answers_, comment, works_in_projects
+    )
     if problems:
         raise InputError(problems)
     response_id = secrets.token_hex(16)
@@ -278,8 +326,10 @@ def _submit(
     )
     if answers_:
         position = {item_id: pos for pos, item_id in enumerate(bank.item_ids)}
-        rows = [(pk, position[item], None if v is None else int(v)) for item, v in answers_.items()]
+        rows = [(pk, position[item], _stored_value(v)) for item, v in answers_.items()]
         insert_answers(conn, rows)
+    if works_in_projects is not None:
+        conn.execute(_INSERT_GATE, {"response_pk": pk, "works_in_projects": works_in_projects})
     text = comment.strip() if comment else ""
     if text:
         note = {"id": secrets.token_hex(16), "round_id": row.id, "team": team, "role": role}

@@ -13,6 +13,9 @@ in the URL is taken only when a draft is stored under it (one this server
 issued and saved); any other, such as one typed into the address bar, gets a
 fresh one, so no client can pick the token its draft and response are kept by.
 Submissions spend from the network's allowance (`service.limits`).
+
+A preview (``&preview=1``, for a signed-in leader) runs the same flow with
+nothing written: no draft, no resume token in the URL, no response.
 """
 
 from __future__ import annotations
@@ -32,9 +35,11 @@ from assessment.ui.common import engine
 ROUND_PARAM = "round"
 RESUME_PARAM = "resume"
 DONE_PARAM = "done"
+PREVIEW_PARAM = "preview"
 
 TEAM_KEY = "survey_team"
 ROLE_KEY = "survey_role"
+GATE_KEY = "survey_works_in_projects"
 COMMENT_KEY = "survey_comment"
 START_KEY = "survey_start"
 NEXT_KEY = "survey_next"
@@ -42,6 +47,7 @@ BACK_KEY = "survey_back"
 REVIEW_KEY = "survey_to_review"
 SUBMIT_KEY = "survey_submit"
 _STATE_KEY = "survey_state"
+_PREVIEW_STATE_KEY = "survey_preview_state"  # apart, so a preview never mixes with a draft
 _SESSION_KEY = "survey_session"  # the limiter's key when Streamlit reports no address
 
 
@@ -63,6 +69,7 @@ class SurveyState:
     submitted: bool = False
     problems: list[str] = field(default_factory=list)  # set by a callback, shown by the page
     moved: bool = False  # the step changed in this run: the page scrolls to the top
+    preview: bool = False  # a leader's look at the survey: nothing is ever stored
 
 
 def round_token() -> str | None:
@@ -73,6 +80,21 @@ def round_token() -> str | None:
 def is_done() -> bool:
     """Whether this URL is the one a respondent lands on after submitting."""
     return DONE_PARAM in st.query_params
+
+
+def is_preview() -> bool:
+    """Whether this URL asks for a preview (the page lets only a signed-in leader have one)."""
+    return PREVIEW_PARAM in st.query_params
+
+
+def preview(rnd: Round) -> SurveyState:
+    """This session's preview of `rnd`: kept in the session only, never in the database."""
+    state = st.session_state.get(_PREVIEW_STATE_KEY)
+    if isinstance(state, SurveyState) and state.round_token == rnd.token:
+        return state
+    state = SurveyState(rnd.token, "", flow.SurveyDraft(), preview=True)
+    st.session_state[_PREVIEW_STATE_KEY] = state
+    return state
 
 
 def current(rnd: Round) -> SurveyState:
@@ -111,6 +133,8 @@ def _save(state: SurveyState, draft: flow.SurveyDraft) -> None:
     if state.submitted:
         return
     state.draft = draft
+    if state.preview:
+        return
     try:
         store.save_draft(
             engine(), state.round_token, state.resume_token, draft.model_dump(mode="json")
@@ -131,12 +155,18 @@ def on_profile(state: SurveyState) -> None:
     _save(state, state.draft.with_profile(team=team, role=role))
 
 
+def on_gate(state: SurveyState) -> None:
+    """The routing answer: True (works in projects), False, or None while unanswered."""
+    answer = st.session_state.get(GATE_KEY)
+    _save(state, state.draft.with_gate(answer if isinstance(answer, bool) else None))
+
+
 def on_comment(state: SurveyState) -> None:
     _save(state, state.draft.with_comment(st.session_state.get(COMMENT_KEY)))
 
 
 def go_to(state: SurveyState, rnd: Round, step: int) -> None:
-    """Move to `step`; leaving "About you" needs a team and a role."""
+    """Move to `step`; leaving "About you" needs a team, a role and the routing answer."""
     if state.draft.step == flow.ABOUT_STEP and step > flow.ABOUT_STEP:
         problems = flow.profile_problems(state.draft, rnd.teams, rnd.bank)
         if problems:
@@ -165,7 +195,7 @@ def submit(state: SurveyState, rnd: Round) -> None:
     (`limits.SUBMISSIONS`); with none left it is not stored, and the
     respondent reads how long to wait.
     """
-    if state.submitted:
+    if state.submitted or state.preview:
         return
     try:
         answers = flow.submission(state.draft, rnd.teams, rnd.bank)
@@ -181,6 +211,7 @@ def submit(state: SurveyState, rnd: Round) -> None:
             answers=answers.answers,
             comment=answers.comment,
             client_token=state.resume_token,
+            works_in_projects=answers.works_in_projects,
         )
     except AssessmentError as exc:
         state.problems = exc.problems

@@ -13,6 +13,7 @@ browser fetch an image from someone else's server.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -28,6 +29,7 @@ from assessment.survey import Section
 from assessment.ui import pages
 from assessment.ui import survey_state as ss
 from assessment.ui.common import engine, md_text
+from assessment.ui.leader import is_leader
 
 RADIO_MAX_OPTIONS = 10
 REVIEW_LIST_MAX = 4
@@ -43,7 +45,52 @@ PHONE_CSS = f"""<style>
 </style>"""
 
 
+def leader_home() -> None:
+    """A signed-in leader at the app's address without a round link: where to go from here."""
+    st.title("Role Radar")
+    st.markdown(
+        "Role Radar asks teams anonymously how product and project work are split between"
+        " roles, and shows leaders where the split blurs."
+    )
+    st.info(
+        "You are signed in as a leader. This address is where respondents answer, once they"
+        " open a round's link (it ends in `?round=` and a code).",
+        icon=":material/info:",
+    )
+    for page, label, icon in (
+        (pages.ROUNDS, "Rounds: open a round, copy its link, preview its survey", "event_note"),
+        (pages.RESULTS, "Results: what the answers say", "radar"),
+    ):
+        with contextlib.suppress(st.errors.StreamlitPageNotFoundError):
+            st.page_link(page, label=label, icon=f":material/{icon}:")
+
+
+def preview_only_for_leaders() -> None:
+    st.title("Survey preview")
+    st.info(
+        "Previews are for signed-in leaders. To answer the survey, open the link you were"
+        " sent without `&preview=1` at its end.",
+        icon=":material/visibility_off:",
+    )
+    with contextlib.suppress(st.errors.StreamlitPageNotFoundError):
+        st.page_link(pages.SIGN_IN, label="Leader sign-in", icon=":material/lock:")
+
+
+def preview_banner(rnd: Round) -> None:
+    state = "" if rnd.is_open else " The round is closed: its link takes no answers now."
+    st.info(
+        "**Preview** — you see what respondents see. Nothing you choose here is stored (in a"
+        f" preview, not even as you go), and submitting is off.{state}",
+        icon=":material/visibility:",
+    )
+    with contextlib.suppress(st.errors.StreamlitPageNotFoundError):
+        st.page_link(pages.ROUNDS, label="Back to Rounds", icon=":material/arrow_back:")
+
+
 def no_link() -> None:
+    if is_leader():
+        leader_home()
+        return
     st.title("Role Radar")
     st.info(
         "This page needs a survey link from your organisation. If you were asked to take part,"
@@ -91,11 +138,14 @@ def thank_you(rnd: Round) -> None:
 **What happens next**
 
 - Your answers are combined with your colleagues'. Leaders cannot tell which answers are
-  yours: they see results only for groups (a team, a role) with at least **{rnd.min_group_size}**
-  responses, updated in steps of at least {rnd.min_group_size}, and a file of single
-  responses, without names, only where no one can be picked out in it.
-- Comments are shown to leaders only under a group of {COMMENT_MIN_GROUP_SIZE} or more people,
-  word for word: please leave names out.
+  yours: they see, and can download, results only for groups (a team, a role) with at least
+  **{rnd.min_group_size}** responses, updated in steps of at least {rnd.min_group_size}.
+- Where no one can be picked out in it, leaders can also download a file with one row per
+  response: its answers, and its team, role and day only where these single nobody out;
+  never a name, a time of day or a comment.
+- Comments are shown to leaders, and can be downloaded, word for word but apart from any
+  answers, only under a group of {COMMENT_MIN_GROUP_SIZE} or more people (the organisation,
+  a team or a role): please leave names out.
 - Leaders use the combined results to talk with teams about how product and project work
   are split, and what to change.
 
@@ -109,10 +159,11 @@ def intro(rnd: Round) -> None:
     if bank.description:
         st.markdown(md_text(bank.description))
     n_sections = len(bank.dimensions)
+    fewer = ", fewer if your team works without projects" if bank.project_gate else ""
     st.markdown(
         f"""
 - :material/timer: **About {flow.estimated_minutes(bank)} minutes**: {len(bank.items)}
-  statements in {n_sections} short sections. There are no right or wrong answers.
+  statements in {n_sections} short sections{fewer}. There are no right or wrong answers.
 - :material/visibility_off: **Anonymous**: we never ask for your name or e-mail, and never
   store them. Leaders cannot tell which answers are yours.
 - :material/groups: **Only groups of {rnd.min_group_size} or more are shown**: a team or role
@@ -128,7 +179,7 @@ def progress_bar(state: ss.SurveyState, rnd: Round) -> None:
     done = flow.progress(state.draft, rnd.bank)
     step = state.draft.step
     where = "Getting started" if step == flow.ABOUT_STEP else "Review"
-    if (section := flow.section_at(rnd.bank, step)) is not None:
+    if (section := flow.section_at(rnd.bank, step, state.draft.works_in_projects)) is not None:
         where = f"Section {section.number} of {len(rnd.bank.dimensions)}"
     st.progress(done.fraction, text=f"{where} · {done.label}")
 
@@ -165,12 +216,13 @@ def pick(
 
 def about_you(state: ss.SurveyState, rnd: Round) -> None:
     intro(rnd)
-    st.subheader("About you", anchor=False)
+    st.header("About you", anchor=False)
     bank = rnd.bank
     pick(state, "Your team", list(rnd.teams), state.draft.team, ss.TEAM_KEY)
     role_ids = [r.id for r in bank.roles]
     pick(state, "Your role", role_ids, state.draft.role, ss.ROLE_KEY, format_func=bank.role_name)
     st.caption("Team and role only group the answers; groups that are too small stay hidden.")
+    project_gate(state, rnd)
     problems(state)
     st.button(
         "Continue" if state.draft.answers else "Start the survey",
@@ -180,6 +232,27 @@ def about_you(state: ss.SurveyState, rnd: Round) -> None:
         on_click=ss.go_to,
         args=(state, rnd, 1),
     )
+
+
+def project_gate(state: ss.SurveyState, rnd: Round) -> None:
+    """The routing question, before any statement: a "no" leaves the project statements out."""
+    gate = rnd.bank.project_gate
+    if gate is None:
+        return
+    labels = {True: gate.yes_label, False: gate.no_label}
+    current = state.draft.works_in_projects
+    st.radio(
+        label_text(gate.text),
+        [True, False],
+        index=None if current is None else [True, False].index(current),
+        format_func=lambda option: md_text(labels[option]),
+        horizontal=True,
+        key=ss.GATE_KEY,
+        on_change=ss.on_gate,
+        args=(state,),
+    )
+    if current is False:
+        st.caption("Statements about projects will be left out; they do not apply to you.")
 
 
 # Anything that could start Markdown in a label: escape characters, emphasis, code, links
@@ -293,7 +366,8 @@ def review(state: ss.SurveyState, rnd: Round) -> None:
         args=(state,),
     )
     st.caption(
-        f"Comments are shown to leaders only for groups of {COMMENT_MIN_GROUP_SIZE} or more people."
+        "Leaders see and can download comments word for word, apart from any answers, only"
+        f" under a group of {COMMENT_MIN_GROUP_SIZE} or more people."
         " Please don't include names, yours or anyone else's."
     )
     problems(state)
@@ -312,6 +386,7 @@ def review(state: ss.SurveyState, rnd: Round) -> None:
             icon=":material/send:",
             on_click=ss.submit,
             args=(state, rnd),
+            disabled=state.preview,
         )
 
 
@@ -353,6 +428,13 @@ def show() -> None:
     if rnd is None:
         not_found()
         return
+    if ss.is_preview():
+        if not is_leader():
+            preview_only_for_leaders()
+            return
+        preview_banner(rnd)
+        survey(ss.preview(rnd), rnd)
+        return
     if ss.is_done():
         thank_you(rnd)
         return
@@ -362,14 +444,18 @@ def show() -> None:
     if not collects_online(engine(), rnd.token):
         not_online(rnd)
         return
-    state = ss.current(rnd)
+    survey(ss.current(rnd), rnd)
+
+
+def survey(state: ss.SurveyState, rnd: Round) -> None:
+    """The survey's current step: the same screens for a respondent and for a preview."""
     st.title(md_text(rnd.bank.title), anchor=False)
     st.caption(md_text(rnd.name))
     progress_bar(state, rnd)
     step = state.draft.step
     if step == flow.ABOUT_STEP:
         about_you(state, rnd)
-    elif (current := flow.section_at(rnd.bank, step)) is not None:
+    elif (current := flow.section_at(rnd.bank, step, state.draft.works_in_projects)) is not None:
         section(state, rnd, current)
     else:
         review(state, rnd)
