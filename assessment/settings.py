@@ -9,6 +9,7 @@ per problem naming the variable, instead of failing later in a page.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -23,10 +24,20 @@ from sqlalchemy.exc import ArgumentError
 from assessment.errors import AssessmentError
 from assessment.policy import DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_FLOOR
 
-__all__ = ["PREFIX", "SECRETS_PATH", "Settings", "load_settings", "share_link"]
+__all__ = [
+    "MIN_LEADER_PASSWORD_CHARS",
+    "PREFIX",
+    "SECRETS_PATH",
+    "Settings",
+    "load_settings",
+    "share_link",
+]
 
 PREFIX = "ASSESSMENT_"
 SECRETS_PATH = Path(".streamlit") / "secrets.toml"
+MIN_LEADER_PASSWORD_CHARS = 12
+"""A chosen leader password shorter than this is refused at start (a scrypt hash is not)."""
+MAX_LEADER_SESSION_HOURS = 24 * 30
 _EXPLAIN = {
     "database_url": "a SQLAlchemy URL such as sqlite:///data/role_radar.db"
     " or postgresql://user:password@host:5432/dbname",
@@ -34,6 +45,10 @@ _EXPLAIN = {
     "leader_emails": "comma-separated e-mail addresses",
     "base_url": "the address respondents open, such as https://radar.example.org",
     "min_group_size": f"a whole number of at least {MIN_GROUP_SIZE_FLOOR}",
+    "leader_session_hours": "how long a leader stays signed in, in hours, more than 0 and at"
+    f" most {MAX_LEADER_SESSION_HOURS}",
+    "trusted_proxies": "comma-separated addresses or networks of your reverse proxies,"
+    " such as 127.0.0.1 or 10.0.0.0/8",
 }
 
 
@@ -47,6 +62,8 @@ class Settings(BaseModel):
     leader_emails: str | None = None
     base_url: str = "http://localhost:8501"
     min_group_size: int = Field(default=DEFAULT_MIN_GROUP_SIZE, ge=MIN_GROUP_SIZE_FLOOR)
+    leader_session_hours: float = Field(default=12.0, gt=0, le=MAX_LEADER_SESSION_HOURS)
+    trusted_proxies: str | None = None
 
     @property
     def configured_min_group_size(self) -> int | None:
@@ -67,6 +84,35 @@ class Settings(BaseModel):
                 f"'{url.get_backend_name()}' is not supported; use sqlite or postgresql"
             )
         return value
+
+    @field_validator("leader_password")
+    @classmethod
+    def _leader_password(cls, value: SecretStr | None) -> SecretStr | None:
+        # A scrypt hash (`assessment leader hash-passcode`) is checked where it is parsed.
+        if value is None or value.get_secret_value().startswith("scrypt$"):
+            return value
+        if len(value.get_secret_value()) < MIN_LEADER_PASSWORD_CHARS:
+            raise ValueError(
+                f"is shorter than {MIN_LEADER_PASSWORD_CHARS} characters; choose a longer one,"
+                " or unset it to get a random passcode printed at the first start"
+            )
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str | None) -> str | None:
+        """Addresses whose X-Forwarded-For and X-Forwarded-Proto headers count (none: no proxy)."""
+        if value is None:
+            return None
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        for part in parts:
+            if part == "*":
+                continue
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"'{part}' is not an IP address or network") from None
+        return ",".join(parts) or None
 
     @field_validator("base_url")
     @classmethod
@@ -142,6 +188,9 @@ def _describe(error: Any, values: Mapping[str, Any]) -> str:
     return f"{PREFIX}{field.upper()}: {message} (got {values.get(field)!r}; {expected})"
 
 
-def share_link(settings: Settings, token: str) -> str:
-    """The link respondents open: ``<base URL>/?round=<token>``."""
-    return f"{settings.base_url}/?round={token}"
+def share_link(settings: Settings, token: str, base_url: str | None = None) -> str:
+    """The link respondents open: ``<base URL>/?round=<token>``.
+
+    `base_url` replaces the configured one, e.g. the address the leader's browser is on.
+    """
+    return f"{(base_url or settings.base_url).rstrip('/')}/?round={token}"

@@ -97,11 +97,17 @@ def test_scoring_results_and_charts_never_touch_the_store(path: Path) -> None:
     assert not banned & found, f"{_rel(path)} imports {sorted(banned & found)}"
 
 
-def test_the_entry_script_only_runs_the_navigation() -> None:
-    tree = ast.parse((ROOT / "streamlit_app.py").read_text(encoding="utf-8"))
-    statements = [node for node in tree.body if not isinstance(node, ast.Expr | ast.ImportFrom)]
-    calls = [node for node in tree.body if isinstance(node, ast.Expr)][1:]  # after the docstring
-    assert not statements and len(calls) == 1
+@pytest.mark.parametrize("script", ["streamlit_app.py", "assessment/ui/main.py"])
+def test_the_entry_scripts_only_run_the_navigation_and_build_the_server(script: str) -> None:
+    """Run as a page: `run()`; imported by `streamlit run`: `app = st.App(...)`, nothing else."""
+    tree = ast.parse((ROOT / script).read_text(encoding="utf-8"))
+    *imports, branch = tree.body[1:]  # after the docstring
+    assert all(isinstance(node, ast.Import | ast.ImportFrom) for node in imports)
+    assert isinstance(branch, ast.If) and ast.unparse(branch.test) == "__name__ == '__main__'"
+    assert [ast.unparse(node) for node in branch.body] == ["run()"]
+    assert [ast.unparse(node) for node in branch.orelse] == [
+        "app = st.App(__file__, **server.app_options())"
+    ]
 
 
 def test_docstrings_point_inside_the_repository() -> None:

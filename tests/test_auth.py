@@ -1,17 +1,23 @@
-"""Leader access without Streamlit: hashes, the first-start passcode, back-off, the e-mail list."""
+"""Leader access without Streamlit: hashes, the first-start passcode, sessions, limits, e-mails."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from assessment.errors import AssessmentError
-from assessment.service import auth
-from assessment.store.schema import make_engine
+from assessment.service import auth, limits
+from assessment.settings import load_settings
+from assessment.store import sessions
+from assessment.store.schema import leader_sessions, make_engine
 
 
 @pytest.fixture
@@ -184,34 +190,6 @@ def test_passcode_banner_shows_new_passcode_once_and_how_to_choose() -> None:
     assert "ASSESSMENT_LEADER_PASSWORD" in auth.passcode_banner(None, env_password=True)
 
 
-# -- back-off ------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("failures", "delay"),
-    [(0, 0), (1, 0), (2, 2), (3, 4), (4, 8), (5, 16), (6, 30), (7, 30), (50, 30)],
-)
-def test_backoff_delay_grows_and_caps(failures: int, delay: int) -> None:
-    assert auth.Backoff.delay(failures) == delay
-
-
-def test_backoff_first_mistake_is_free_then_waits() -> None:
-    backoff = auth.Backoff().failed(now=100.0)
-    assert not backoff.is_locked(100.0)
-    backoff = backoff.failed(now=100.0)
-    assert backoff.wait_seconds(100.0) == 2
-    assert backoff.wait_seconds(101.2) == 1
-    assert not backoff.is_locked(102.0)
-
-
-def test_backoff_wait_is_counted_from_the_last_failure() -> None:
-    backoff = auth.Backoff()
-    for now in (0.0, 1.0, 10.0, 20.0):
-        backoff = backoff.failed(now)
-    assert backoff.failures == 4
-    assert backoff.wait_seconds(20.0) == 8
-
-
 # -- e-mail allow-list ---------------------------------------------------------------------------
 
 
@@ -244,3 +222,191 @@ def test_parse_emails_rejects_non_addresses(text: str) -> None:
 )
 def test_email_allowed(email: str | None, allowed: set[str], expected: bool) -> None:
     assert auth.email_allowed(email, allowed) is expected
+
+
+def test_oidc_leader_needs_a_verified_listed_email() -> None:
+    allowed = {"ana@example.org"}
+    user = {"is_logged_in": True, "email": "Ana@example.org", "email_verified": True}
+    assert auth.oidc_leader_email(user, allowed) == "Ana@example.org"
+    for change in ({"email_verified": False}, {"email_verified": "true"}, {"is_logged_in": False}):
+        assert auth.oidc_leader_email({**user, **change}, allowed) is None
+    unverified = {key: value for key, value in user.items() if key != "email_verified"}
+    assert auth.oidc_leader_email(unverified, allowed) is None
+    assert auth.oidc_leader_email({**user, "email": "eve@example.org"}, allowed) is None
+
+
+# -- leader sessions -----------------------------------------------------------------------------
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def test_session_stores_only_the_hash_of_its_token(sqlite_engine: sa.Engine) -> None:
+    token = sessions.create(sqlite_engine, timedelta(hours=12), now=T0)
+    assert len(token) >= 43  # 256 random bits, URL-safe
+    with sqlite_engine.connect() as conn:
+        rows = [tuple(map(str, row)) for row in conn.execute(sa.select(leader_sessions))]
+    assert len(rows) == 1
+    assert rows[0][0] == hashlib.sha256(token.encode()).hexdigest()
+    assert not any(token in cell for cell in rows[0])
+    assert sessions.is_active(sqlite_engine, token, now=T0)
+
+
+def test_session_expires_after_its_lifetime(sqlite_engine: sa.Engine) -> None:
+    token = sessions.create(sqlite_engine, timedelta(hours=12), now=T0)
+    assert sessions.is_active(sqlite_engine, token, now=T0 + timedelta(hours=11, minutes=59))
+    assert not sessions.is_active(sqlite_engine, token, now=T0 + timedelta(hours=12))
+
+
+@pytest.mark.parametrize("presented", [None, "", "not-a-token", "x" * 5000])
+def test_session_unknown_tokens_grant_nothing(sqlite_engine: sa.Engine, presented: str) -> None:
+    sessions.create(sqlite_engine, timedelta(hours=1), now=T0)
+    assert not sessions.is_active(sqlite_engine, presented, now=T0)
+
+
+def test_sign_out_ends_one_session_only(sqlite_engine: sa.Engine) -> None:
+    mine = sessions.create(sqlite_engine, timedelta(hours=12), now=T0)
+    theirs = sessions.create(sqlite_engine, timedelta(hours=12), now=T0)
+    assert sessions.revoke(sqlite_engine, mine, now=T0)
+    assert not sessions.revoke(sqlite_engine, mine, now=T0)  # already ended
+    assert not sessions.is_active(sqlite_engine, mine, now=T0)
+    assert sessions.is_active(sqlite_engine, theirs, now=T0)
+
+
+def test_passcode_reset_ends_every_session(auth_engine: sa.Engine) -> None:
+    auth.init_auth(auth_engine)
+    tokens = [sessions.create(auth_engine, timedelta(hours=12)) for _ in range(3)]
+    auth.reset_passcode(auth_engine)
+    assert not any(sessions.is_active(auth_engine, token) for token in tokens)
+
+
+def test_ended_sessions_are_deleted_a_day_later(sqlite_engine: sa.Engine) -> None:
+    old = sessions.create(sqlite_engine, timedelta(hours=1), now=T0)
+    sessions.revoke(
+        sqlite_engine, sessions.create(sqlite_engine, timedelta(hours=9), now=T0), now=T0
+    )
+    sessions.create(sqlite_engine, timedelta(hours=1), now=T0 + timedelta(days=1, hours=2))
+    with sqlite_engine.connect() as conn:
+        hashes = set(conn.scalars(sa.select(leader_sessions.c.token_hash)))
+    assert len(hashes) == 1 and sessions.token_hash(old) not in hashes
+
+
+# -- the sign-in limit ---------------------------------------------------------------------------
+
+
+def fresh_limiter() -> limits.SignInLimiter:
+    return limits.SignInLimiter(limits.RateLimiter(5, 30.0), limits.RateLimiter(30, 4.0))
+
+
+def test_sign_in_limit_per_address_five_then_one_every_30_s() -> None:
+    limiter = fresh_limiter()
+    assert [limiter.attempt("192.0.2.1", 0.0) for _ in range(5)] == [0.0] * 5
+    assert limiter.attempt("192.0.2.1", 0.0) == pytest.approx(30.0)
+    assert limiter.attempt("192.0.2.2", 0.0) == 0.0  # another address is not slowed
+    assert limiter.wait("192.0.2.1", 12.0) == pytest.approx(18.0)
+    assert limiter.attempt("192.0.2.1", 30.0) == 0.0  # one more after the wait, and only one
+    assert limiter.attempt("192.0.2.1", 30.0) == pytest.approx(30.0)
+
+
+def test_sign_in_limit_for_everyone_caps_guesses_spread_over_addresses() -> None:
+    limiter = fresh_limiter()
+    allowed = [limiter.attempt(f"198.51.100.{i}", 0.0) == 0.0 for i in range(40)]
+    assert sum(allowed) == 30 and not any(allowed[30:])
+    assert limiter.wait("203.0.113.9", 0.0) == pytest.approx(4.0)  # a new address waits too
+    assert limiter.attempt("203.0.113.9", 4.0) == 0.0
+
+
+def test_sign_in_limit_right_passcode_gives_its_attempt_back() -> None:
+    limiter = fresh_limiter()
+    for _ in range(20):
+        assert limiter.attempt("192.0.2.1", 0.0) == 0.0
+        limiter.succeeded("192.0.2.1", 0.0)
+
+
+class PlainCredential:
+    """Accepts one passcode without scrypt's tenth of a second: the limiter is under test."""
+
+    def accepts(self, passcode: str) -> bool:
+        return passcode == "the right passcode"
+
+
+@pytest.fixture
+def credential() -> Any:
+    return PlainCredential()
+
+
+def test_sign_in_right_passcode_opens_a_session(sqlite_engine: sa.Engine, credential: Any) -> None:
+    outcome = auth.sign_in(
+        sqlite_engine, credential, "the right passcode", "192.0.2.1",
+        lifetime=timedelta(hours=12), now=0.0, limiter=fresh_limiter(),
+    )  # fmt: skip
+    assert outcome.problem is None and sessions.is_active(sqlite_engine, outcome.token)
+
+
+def test_sign_in_wrong_passcodes_are_logged_without_the_guess_then_refused(
+    sqlite_engine: sa.Engine, credential: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    limiter = fresh_limiter()
+
+    def attempt(passcode: str) -> auth.SignIn:
+        return auth.sign_in(
+            sqlite_engine, credential, passcode, "192.0.2.1",
+            lifetime=timedelta(hours=12), now=0.0, limiter=limiter,
+        )  # fmt: skip
+
+    with caplog.at_level(logging.WARNING, logger="assessment.auth"):
+        outcomes = [attempt(f"guess-{n}-xyzzy") for n in range(5)]
+    assert [o.problem for o in outcomes] == ["wrong"] * 5
+    assert [o.wait_seconds for o in outcomes] == [0, 0, 0, 0, 30]
+    assert caplog.text.count("wrong passcode") == 5 and "192.0.2.1" in caplog.text
+    assert "xyzzy" not in caplog.text
+    refused = attempt("the right passcode")  # even the right one waits its turn
+    assert (refused.problem, refused.wait_seconds, refused.token) == ("wait", 30, None)
+
+
+def test_sign_in_without_a_credential_says_so(sqlite_engine: sa.Engine) -> None:
+    outcome = auth.sign_in(
+        sqlite_engine, None, "anything", "192.0.2.1",
+        lifetime=timedelta(hours=1), now=0.0, limiter=fresh_limiter(),
+    )  # fmt: skip
+    assert (outcome.problem, outcome.token) == ("missing", None)
+
+
+# -- settings of leader access -------------------------------------------------------------------
+
+
+def test_a_chosen_password_under_12_characters_is_refused_without_echoing_it() -> None:
+    with pytest.raises(AssessmentError) as caught:
+        load_settings({"ASSESSMENT_LEADER_PASSWORD": "hunter2hunt"}, {})
+    (problem,) = caught.value.problems
+    assert problem.startswith("ASSESSMENT_LEADER_PASSWORD: is shorter than 12 characters")
+    assert "hunter2" not in problem
+    assert load_settings({"ASSESSMENT_LEADER_PASSWORD": "hunter2hunt!"}, {}).leader_password
+    hashed = auth.hash_passcode("short")  # a hash is not a password to measure
+    assert load_settings({"ASSESSMENT_LEADER_PASSWORD": hashed}, {}).leader_password
+
+
+@pytest.mark.parametrize(
+    ("environ", "problem"),
+    [
+        ({"ASSESSMENT_LEADER_SESSION_HOURS": "0"}, "ASSESSMENT_LEADER_SESSION_HOURS"),
+        ({"ASSESSMENT_LEADER_SESSION_HOURS": "1000"}, "ASSESSMENT_LEADER_SESSION_HOURS"),
+        ({"ASSESSMENT_LEADER_SESSION_HOURS": "soon"}, "ASSESSMENT_LEADER_SESSION_HOURS"),
+        ({"ASSESSMENT_TRUSTED_PROXIES": "127.0.0.1, nginx"}, "'nginx' is not an IP address"),
+    ],
+)
+def test_leader_access_settings_are_checked(environ: dict[str, str], problem: str) -> None:
+    with pytest.raises(AssessmentError, match=problem):
+        load_settings(environ, {})
+
+
+def test_leader_access_settings_defaults_and_values() -> None:
+    default = load_settings({}, {})
+    assert (default.leader_session_hours, default.trusted_proxies) == (12.0, None)
+    chosen = load_settings(
+        {
+            "ASSESSMENT_LEADER_SESSION_HOURS": "0.5",
+            "ASSESSMENT_TRUSTED_PROXIES": " 10.0.0.0/8 ,::1",
+        },
+        {},
+    )
+    assert (chosen.leader_session_hours, chosen.trusted_proxies) == (0.5, "10.0.0.0/8,::1")

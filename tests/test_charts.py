@@ -437,10 +437,13 @@ def test_trend_one_line_per_dimension_across_rounds(two_dimension_bank: Bank) ->
     fig = charts.trend(_rounds(), two_dimension_bank, min_group_size=MIN)
     purpose, metrics = fig.data[0], fig.data[1]
     assert [purpose.name, metrics.name] == ["Purpose", "Success metrics"]
-    assert list(purpose.x) == ["Q2", "Q3", "Q4"]
+    # rounds at 0, 1, 2 on the axis; two dimensions sit 0.035 either side of each
+    assert_allclose(np.asarray(purpose.x, dtype=float), [-0.035, 0.965, 1.965])
+    assert_allclose(np.asarray(metrics.x, dtype=float), [0.035, 1.035, 2.035])
     assert_allclose(np.asarray(metrics.y, dtype=float), [70.0, 55.0, 70.0])
     assert tuple(fig.layout.yaxis.range) == (0, 100)
-    assert list(fig.layout.xaxis.categoryarray) == ["Q2", "Q3", "Q4"]
+    assert list(fig.layout.xaxis.ticktext) == ["Q2", "Q3", "Q4"]
+    assert list(fig.layout.xaxis.tickvals) == [0, 1, 2]
 
 
 def test_trend_hidden_point_is_a_gap_and_appears_nowhere(two_dimension_bank: Bank) -> None:
@@ -449,7 +452,7 @@ def test_trend_hidden_point_is_a_gap_and_appears_nowhere(two_dimension_bank: Ban
     assert purpose.y[1] is None and purpose.connectgaps is False
     assert hover_of(purpose)[1] == f"Q3 · Purpose: {NOTE}"
     strip = fig.data[-1]
-    assert list(strip.x) == ["Q3"] and strip.yaxis == "y2"
+    assert list(strip.x) == [1] and strip.yaxis == "y2"
     assert hover_of(strip) == [f"Q3 · Purpose: {NOTE}"]
     assert_nowhere(fig, n=SECRET_N)
 
@@ -480,10 +483,27 @@ def answers(bank: Bank, count: int = 10, seed: int = 7) -> pd.DataFrame:
     return frame
 
 
+LEGEND_GROUPS = ("forward", "reverse")  # the legend-only swatches, not bars
+
+
+def _bars(fig: go.Figure) -> list[Any]:
+    """The traces that draw bars (the legends' swatches are traces without data)."""
+    return [trace for trace in fig.data if trace.legendgroup not in LEGEND_GROUPS]
+
+
+def _keys(fig: go.Figure, legend: str) -> dict[str, str]:
+    """The swatches of one legend: answer label -> colour."""
+    return {
+        trace.name.replace("<br>", " "): trace.marker.color
+        for trace in fig.data
+        if trace.legendgroup in LEGEND_GROUPS and (trace.legend or "legend") == legend
+    }
+
+
 def _by_label(fig: go.Figure) -> dict[str, list[Any]]:
     """Segment traces by answer label (the two neutral halves under one label)."""
     out: dict[str, list[Any]] = {}
-    for trace in fig.data:
+    for trace in _bars(fig):
         out.setdefault(trace.legendgroup, []).append(trace)
     return out
 
@@ -502,7 +522,7 @@ def test_item_distribution_segments_sum_to_100_per_item(two_dimension_bank: Bank
     fig = charts.item_distribution(
         answers(two_dimension_bank, count=13), two_dimension_bank, min_group_size=MIN
     )
-    totals = np.sum([np.abs(np.asarray(t.x, dtype=float)) for t in fig.data], axis=0)
+    totals = np.sum([np.abs(np.asarray(t.x, dtype=float)) for t in _bars(fig)], axis=0)
     assert_allclose(totals, 100.0)
     assert len(totals) == len(two_dimension_bank.items)
 
@@ -524,7 +544,7 @@ def test_item_distribution_stacks_outwards_from_the_centre(two_dimension_bank: B
     fig = charts.item_distribution(
         answers(two_dimension_bank), two_dimension_bank, min_group_size=MIN
     )
-    negative = [t.legendgroup for t in fig.data if t.xaxis in (None, "x") and t.x[0] < 0]
+    negative = [t.legendgroup for t in _bars(fig) if t.xaxis in (None, "x") and t.x[0] < 0]
     assert negative == ["Neither agree nor disagree", "Disagree", "Strongly disagree"]
     assert fig.layout.barmode == "relative"
     assert tuple(fig.layout.xaxis.range) == (-100, 100)
@@ -614,6 +634,107 @@ def test_item_distribution_rejects_missing_item_columns(two_dimension_bank: Bank
         charts.item_distribution(frame, two_dimension_bank, min_group_size=MIN)
 
 
+# -- item_distribution: text clear of the plot, colours by meaning ------------------------
+
+REVERSE_ID = "purpose.clarity.2"  # reverse-keyed in the fixture bank
+SEGMENT = re.compile(r"M ([-\d.]+),([-\d.]+) V ([-\d.]+)")
+
+
+def _segments(fig: go.Figure, colour: str) -> list[tuple[float, float, float]]:
+    """(x, y from, y to) of every vertical stroke in the shapes drawn in `colour`."""
+    return [
+        (float(x), float(y0), float(y1))
+        for shape in fig.layout.shapes
+        if shape.line.color == colour
+        for x, y0, y1 in SEGMENT.findall(shape.path)
+    ]
+
+
+def _statement_rows(fig: go.Figure) -> list[tuple[float, float]]:
+    """The y range, in the plot's pixels, that each statement's text takes (16 px a line)."""
+    return [
+        (a.y, a.y + 16 * (a.text.count("<br>") + 1))
+        for a in fig.layout.annotations
+        if a.yanchor == "top"
+    ]
+
+
+def test_item_distribution_draws_no_line_through_statement_text(two_dimension_bank: Bank) -> None:
+    fig = charts.item_distribution(
+        answers(two_dimension_bank), two_dimension_bank, min_group_size=MIN
+    )
+    assert fig.layout.xaxis.zeroline is False and fig.layout.xaxis.showgrid is False
+    assert fig.layout.xaxis2.zeroline is False and fig.layout.xaxis2.showgrid is False
+    zero = _segments(fig, "#333333")
+    guides = _segments(fig, "#E5E5E5")
+    centres = list(_bars(fig)[0].y)
+    assert len(zero) == len(centres) == len(two_dimension_bank.items)  # one stroke per bar
+    assert {x for x, _, _ in zero} == {0.0} and {x for x, _, _ in guides} == {-100, -50, 50, 100}
+    rows = _statement_rows(fig)
+    for x, low, high in zero + guides:
+        assert any(low < c < high for c in centres), (x, low, high)  # within a bar's band
+        for top, bottom in rows:
+            assert high <= top or low >= bottom, ((low, high), (top, bottom))
+    assert all(a.bgcolor is None for a in fig.layout.annotations)  # no box to hide a line
+
+
+def test_item_distribution_draws_reverse_keyed_agreement_as_the_worse_side(
+    two_dimension_bank: Bank,
+) -> None:
+    fig = charts.item_distribution(
+        answers(two_dimension_bank), two_dimension_bank, min_group_size=MIN
+    )
+    ids = two_dimension_bank.item_ids
+    reverse, forward = ids.index(REVERSE_ID), ids.index("purpose.clarity.1")
+    colours = {label: list(t[0].marker.color) for label, t in _by_label(fig).items()}
+    worst, best = colours["Strongly disagree"][forward], colours["Strongly agree"][forward]
+    assert colours["Strongly agree"][reverse] == worst  # agreeing with it is the worse side
+    assert colours["Strongly disagree"][reverse] == best
+    assert colours["Agree"][reverse] == colours["Disagree"][forward]
+    middle = colours["Neither agree nor disagree"]
+    assert middle[reverse] == middle[forward]  # the neutral middle means the same
+    red, blue = worst.lstrip("rgb(").split(",")[0], best.lstrip("rgb(").split(",")[0]
+    assert int(red) > int(blue)  # the worse side is the red one
+    positions = _by_label(fig)["Strongly agree"][0].x
+    assert positions[reverse] >= 0  # the bar stays where its answer is: agreement right
+    hover = hover_of(_by_label(fig)["Strongly agree"][0])
+    assert "agreeing is the worse side" in hover[reverse] and "worse" not in hover[forward]
+
+
+def test_item_distribution_legend_says_which_side_is_worse(two_dimension_bank: Bank) -> None:
+    fig = charts.item_distribution(
+        answers(two_dimension_bank), two_dimension_bank, min_group_size=MIN
+    )
+    forward, reverse = _keys(fig, "legend"), _keys(fig, "legend2")
+    labels = two_dimension_bank.scale.labels
+    assert list(forward) == [*labels, "Don't know / not applicable"]
+    assert list(reverse) == labels
+    assert reverse["Strongly agree"] == forward["Strongly disagree"]
+    assert reverse["Strongly disagree"] == forward["Strongly agree"]
+    assert "agreeing is better" in fig.layout.legend.title.text
+    assert "Reverse-keyed" in fig.layout.legend2.title.text
+    assert "agreeing is worse" in fig.layout.legend2.title.text
+    assert all(len(t.x) == 1 and t.x[0] is None for t in fig.data if t.legendgroup == "reverse")
+    assert fig.layout.legend.itemclick is False  # a swatch only explains a colour
+    assert "reverse-keyed statements agreement is red" in charts.alt_text(fig)
+
+
+def test_item_distribution_without_reverse_keyed_statements_has_one_legend(
+    two_dimension_bank: Bank,
+) -> None:
+    data = two_dimension_bank.model_dump()
+    for item in data["items"]:
+        item["reverse"] = False
+    bank = Bank.model_validate(data)  # the model alone: a loaded bank needs reverse items
+    fig = charts.item_distribution(answers(bank), bank, min_group_size=MIN)
+    assert not _keys(fig, "legend2") and "legend2" not in fig.layout.to_plotly_json()
+    assert fig.layout.legend.title.text is None
+    taller = charts.item_distribution(
+        answers(two_dimension_bank), two_dimension_bank, min_group_size=MIN
+    )
+    assert taller.layout.height > fig.layout.height  # room for the second legend
+
+
 # -- common: config, layout, alt text ---------------------------------------------------
 
 
@@ -638,6 +759,9 @@ BUILDERS: dict[str, Builder] = {
     ),
     "blur_heatmap": lambda bank: charts.blur_heatmap(_team_rows(), bank, min_group_size=MIN),
     "trend": lambda bank: charts.trend(_rounds(), bank, min_group_size=MIN),
+    "score_intervals": lambda bank: charts.score_intervals(
+        _suppressed_rows("n below the minimum"), bank, min_group_size=MIN
+    ),
     "item_distribution": lambda bank: charts.item_distribution(
         answers(bank), bank, min_group_size=MIN
     ),
@@ -657,7 +781,9 @@ def test_every_figure_has_a_title_alt_text_and_phone_layout(
     assert fig.layout.legend.orientation == "h"
 
 
-@pytest.mark.parametrize("name", ["radar", "radar_compare", "blur_heatmap", "trend"])
+@pytest.mark.parametrize(
+    "name", ["radar", "radar_compare", "blur_heatmap", "trend", "score_intervals"]
+)
 def test_alt_text_names_hidden_values_without_numbers(two_dimension_bank: Bank, name: str) -> None:
     alt = charts.alt_text(BUILDERS[name](two_dimension_bank))
     assert "hidden" in alt and "fewer than 5 responses" in alt
@@ -666,3 +792,116 @@ def test_alt_text_names_hidden_values_without_numbers(two_dimension_bank: Bank, 
 
 def test_alt_text_of_a_plain_figure_is_empty() -> None:
     assert charts.alt_text(go.Figure()) == ""
+
+
+# -- how sure: intervals, changes, a trend with whiskers and breaks --------------------------
+
+HALF = 6.25  # every visible score's interval is score ± 6.25 in these fixtures
+SECRET_LOW, SECRET_HIGH = 33.3, 77.7  # a hidden score's interval: must appear nowhere
+
+
+def with_intervals(rows: pd.DataFrame) -> pd.DataFrame:
+    """`ci_low_<lens>`, `ci_high_<lens>` = score ± HALF; a hidden score gets the secret ends."""
+    rows = rows.copy()
+    for lens in ("product", "project", "clarity"):
+        hidden = rows[lens].isna() | (rows[f"n_{lens}"] < MIN)
+        rows[f"ci_low_{lens}"] = np.where(hidden, SECRET_LOW, rows[lens] - HALF)
+        rows[f"ci_high_{lens}"] = np.where(hidden, SECRET_HIGH, rows[lens] + HALF)
+    return rows
+
+
+def test_radar_hover_gives_each_scores_interval(two_dimension_bank: Bank) -> None:
+    fig = charts.radar(with_intervals(dim_rows(VISIBLE)), two_dimension_bank, min_group_size=MIN)
+    # 72.5 ± 6.25 = 66.25 to 78.75: whole points, rounded half up
+    assert hover_of(fig.data[0])[0] == "Purpose · Product: 72.5 (95% interval 66–79), n = 14"
+    compare = charts.radar_compare(
+        [("Org", with_intervals(dim_rows(VISIBLE)))], two_dimension_bank, lens="clarity",
+        min_group_size=MIN,
+    )  # fmt: skip
+    assert hover_of(compare.data[0])[0] == "Purpose · Org: 41.3 (95% interval 35–48), n = 10"
+
+
+def test_radar_hidden_score_shows_no_interval(two_dimension_bank: Bank) -> None:
+    rows = with_intervals(_suppressed_rows("n below the minimum"))
+    fig = charts.radar(rows, two_dimension_bank, min_group_size=MIN)
+    assert_nowhere(fig, SECRET_SCORE, SECRET_LOW, SECRET_HIGH, n=SECRET_N)
+
+
+def test_score_intervals_draw_whiskers_from_the_interval(two_dimension_bank: Bank) -> None:
+    rows = with_intervals(dim_rows(VISIBLE))
+    rows.loc[0, "ci_high_product"] = 80.0  # an interval need not be symmetric (clipped at 0-100)
+    fig = charts.score_intervals(rows, two_dimension_bank, min_group_size=MIN)
+    product = fig.data[0]
+    assert [t.name for t in fig.data] == ["Product", "Project", "Clarity"]
+    assert_allclose(np.asarray(product.x, dtype=float), [72.5, 55.0])
+    assert_allclose(np.asarray(product.error_x.array, dtype=float), [7.5, HALF])
+    assert_allclose(np.asarray(product.error_x.arrayminus, dtype=float), [HALF, HALF])
+    assert list(fig.layout.yaxis.ticktext) == ["Purpose", "Success metrics"]
+    assert hover_of(product)[0] == "Purpose · Product: 72.5 (95% interval 66–80), n = 14"
+    assert tuple(fig.layout.xaxis.range) == (0, 100)
+
+
+def test_score_intervals_hidden_score_is_a_grey_marker_without_numbers(
+    two_dimension_bank: Bank,
+) -> None:
+    rows = with_intervals(_suppressed_rows("n below the minimum"))
+    fig = charts.score_intervals(rows, two_dimension_bank, min_group_size=MIN)
+    clarity = fig.data[2]  # success metrics' clarity is hidden (its n is below the minimum)
+    assert clarity.x[1] is None and clarity.error_x.array[1] is None
+    marker = fig.data[-1]
+    assert set(marker.x) == {100}
+    assert f"Success metrics · Clarity: {NOTE}" in hover_of(marker)
+    assert_nowhere(fig, SECRET_SCORE, SECRET_LOW, SECRET_HIGH, n=SECRET_N)
+
+
+def _clarity_changes() -> pd.DataFrame:
+    """Checkout's purpose clarity rose 8 (interval 3-13); Search's purpose cell is hidden,
+    so its (secret) change must not show even when a caller passes it."""
+    return pd.DataFrame(
+        {
+            "team": ["Checkout", "Checkout", "Search"],
+            "dimension": ["purpose", "success_metrics", "purpose"],
+            "lens": ["clarity"] * 3,
+            "change": ["rising", "stable", "falling"],
+            "difference": [8.0, 1.0, -SECRET_SCORE],
+            "diff_low": [3.0, -4.0, -SECRET_HIGH],
+            "diff_high": [13.0, 6.0, -SECRET_LOW],
+        }
+    )
+
+
+def test_blur_heatmap_marks_clear_changes_and_hovers_every_compared_cell(
+    two_dimension_bank: Bank,
+) -> None:
+    rows = with_intervals(_team_rows())
+    fig = charts.blur_heatmap(
+        rows, two_dimension_bank, min_group_size=MIN, changes=_clarity_changes(), since="Q1"
+    )
+    heat = fig.data[0]
+    # clarity rising is blur falling: ▼ beside the blur index, the change turned round
+    assert [list(row) for row in heat.text] == [["58.8 ▼", "70.0"], ["hidden", "42.3"]]
+    assert heat.hovertext[0][0] == (
+        "Checkout · Purpose: blur index 58.8 (95% interval 53–65), n = 10"
+        "<br>blur index falling since Q1: -8.0 (95% interval -13 to -3)"
+    )
+    assert heat.hovertext[0][1].endswith("blur index stable since Q1: -1.0 (95% interval -6 to +4)")
+    assert heat.hovertext[1][0] == f"Search · Purpose: {NOTE}"
+    assert "Since Q1 blur index fell in Checkout, Purpose." in charts.alt_text(fig)
+    assert_nowhere(fig, SECRET_SCORE, SECRET_BLUR, SECRET_LOW, SECRET_HIGH, n=SECRET_N)
+
+
+def test_trend_whiskers_and_a_break_between_rounds_that_do_not_compare(
+    two_dimension_bank: Bank,
+) -> None:
+    rows = with_intervals(_rounds())
+    rows["segment"] = rows["round"].map({"Q2": 0, "Q3": 0, "Q4": 1})  # Q4 asks other questions
+    fig = charts.trend(rows, two_dimension_bank, min_group_size=MIN)
+    purpose = [t for t in fig.data if t.legendgroup == "dimension-0"]
+    assert [np.round(t.x).tolist() for t in purpose] == [[0, 1], [2]]  # never joined across
+    assert [t.showlegend for t in purpose] == [True, False]
+    first = purpose[0]
+    assert first.y[1] is None and first.error_y.array[1] is None  # hidden in Q3: a gap
+    assert_allclose(float(first.error_y.array[0]), HALF)
+    assert hover_of(first)[0] == "Q2 · Purpose: blur index 58.8 (95% interval 53–65), n = 10"
+    assert "break 1 time(s)" in charts.alt_text(fig)
+    assert_nowhere(fig, SECRET_LOW, SECRET_HIGH, n=SECRET_N)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from assessment.cli import main
 from assessment.service import auth
+from assessment.store import sessions
 from assessment.store.schema import make_engine
 
 
@@ -39,10 +41,36 @@ def test_reset_passcode_prints_a_new_passcode_that_works(
     engine.dispose()
 
 
+def test_reset_passcode_signs_every_leader_browser_out(
+    leader_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = make_engine(leader_db)
+    auth.init_auth(engine)
+    token = sessions.create(engine, timedelta(hours=12))
+    assert main(["leader", "reset-passcode"]) == 0
+    assert "Every leader browser was signed out" in capsys.readouterr().out
+    assert not sessions.is_active(engine, token)
+    engine.dispose()
+
+
+def test_sign_out_everyone_ends_every_session_and_keeps_the_passcode(
+    leader_db: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = make_engine(leader_db)
+    auth.init_auth(engine)
+    tokens = [sessions.create(engine, timedelta(hours=12)) for _ in range(2)]
+    stored = auth.stored_hash(engine)
+    assert main(["leader", "sign-out-everyone"]) == 0
+    assert capsys.readouterr().out.strip() == "Signed out 2 leader browsers."
+    assert not any(sessions.is_active(engine, token) for token in tokens)
+    assert auth.stored_hash(engine) == stored
+    engine.dispose()
+
+
 def test_reset_passcode_refused_while_env_password_is_set(
     leader_db: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("ASSESSMENT_LEADER_PASSWORD", "chosen")
+    monkeypatch.setenv("ASSESSMENT_LEADER_PASSWORD", "chosen by the operator")
     assert main(["leader", "reset-passcode"]) == 2
     captured = capsys.readouterr()
     assert "ASSESSMENT_LEADER_PASSWORD is set" in captured.err
@@ -52,7 +80,7 @@ def test_reset_passcode_refused_while_env_password_is_set(
 @pytest.mark.parametrize(
     ("env_password", "first_start", "expected"),
     [
-        ("chosen", False, "ASSESSMENT_LEADER_PASSWORD"),
+        ("chosen by the operator", False, "ASSESSMENT_LEADER_PASSWORD"),
         (None, True, "is stored"),
         (None, False, "No leader passcode yet"),
     ],

@@ -10,7 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from assessment import store
+from assessment.service.demo import demo_round_names
+from assessment.store.rounds import team_headcounts_of
 from assessment.store.schema import init_db, make_engine
+from assessment.survey import SurveyDraft, new_resume_token
 from tests.support.banks import DATA
 from tests.support.cli import Result
 
@@ -94,6 +97,26 @@ def test_round_open_bad_input_exits_2(run: Run, db_url: str, args: list[str], me
     assert rounds_in(db_url) == []
 
 
+def test_round_open_takes_an_expected_headcount_per_team(run: Run, db_url: str) -> None:
+    result = run("round", "open", "Q3", "--team", "Checkout=12", "--team", "Search")
+    assert result.code == 0, result.err
+    assert "2 team(s): Checkout (12 expected), Search." in result.out
+    (rnd,) = rounds_in(db_url)
+    assert rnd.teams == ("Checkout", "Search")
+    engine = make_engine(db_url)
+    try:
+        assert team_headcounts_of(engine, rnd.token) == {"Checkout": 12}
+    finally:
+        engine.dispose()
+
+
+def test_round_open_refuses_a_zero_headcount(run: Run, db_url: str) -> None:
+    result = run("round", "open", "Q3", "--team", "Checkout=0")
+    assert result.code == 2
+    assert "expected headcount of 'Checkout': must be a whole number" in result.err
+    assert rounds_in(db_url) == []
+
+
 def test_round_open_without_team_is_a_usage_error(run: Run) -> None:
     assert run("round", "open", "Q3").code == 2
 
@@ -127,8 +150,14 @@ def test_round_list_shows_each_round_with_its_counts(run: Run, db_url: str) -> N
 def test_round_close_and_reopen(run: Run, db_url: str) -> None:
     run("round", "open", "Q3", "--team", "A")
     token = rounds_in(db_url)[0].token
+    engine = make_engine(db_url)
+    try:
+        store.save_draft(engine, token, new_resume_token(), SurveyDraft().model_dump())
+    finally:
+        engine.dispose()
     closed = run("round", "close", token)
     assert closed.code == 0 and "accepts no more responses" in closed.out
+    assert "1 survey is started and not yet submitted: that person cannot submit" in closed.out
     assert not rounds_in(db_url)[0].is_open
     reopened = run("round", "reopen", token)
     assert reopened.code == 0 and "accepts responses again" in reopened.out
@@ -142,11 +171,13 @@ def test_round_close_unknown_token_exits_2(run: Run, action: str) -> None:
     assert "error: No round with token 'no-such-token'" in result.err
 
 
-def test_demo_loads_two_rounds_and_prints_their_links(run: Run, db_url: str) -> None:
+def test_demo_loads_its_rounds_and_prints_their_links(run: Run, db_url: str) -> None:
     result = run("demo")
     assert result.code == 0, result.err
     rounds = rounds_in(db_url)
-    assert [r.name for r in rounds] == ["Demo round", "Demo round — previous quarter"]
+    assert [r.name for r in rounds] == demo_round_names()
+    assert [r.name for r in rounds][:2] == ["Demo round", "Demo round — previous quarter"]
+    assert f"in {len(rounds)} rounds a quarter apart" in result.out
     for rnd in rounds:
         assert f"http://localhost:8501/?round={rnd.token}" in result.out
     engine = make_engine(db_url)

@@ -6,14 +6,20 @@ import csv
 import io
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assessment import store
 from assessment.bank import Bank, bank_from_dict
+from assessment.errors import InputError
+from assessment.interchange.codebook import CODEBOOK_COLUMNS, codebook_csv_bytes, with_names
+from assessment.interchange.comments import comments_table
 from assessment.interchange.read import read_responses
 from assessment.interchange.retro import retro_csv_bytes, retro_frame, write_retro
 from assessment.interchange.write import (
@@ -25,6 +31,7 @@ from assessment.interchange.write import (
 )
 from assessment.scoring import group_scores
 from assessment.scoring.findings import findings
+from assessment.service.exports import comments_file, round_export
 
 TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
 EVIL = ['=HYPERLINK("http://x.example","click")', "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rCR"]
@@ -89,7 +96,8 @@ def test_write_responses_never_exports_comments(tiny_bank: Bank) -> None:
 def test_write_to_an_open_handle_has_no_byte_order_mark(tiny_bank: Bank) -> None:
     buffer = io.StringIO()
     write_scores(group_scores(_responses(tiny_bank, ["A"] * 4), tiny_bank), buffer)
-    assert buffer.getvalue().startswith("dimension,lens,score,n,suppressed,reason\r\n")
+    header = "dimension,lens,score,ci_low,ci_high,n,suppressed,reason\r\n"
+    assert buffer.getvalue().startswith(header)  # the internal sd is never written
 
 
 def test_write_scores_rounds_half_up_and_blanks_suppressed() -> None:
@@ -99,16 +107,19 @@ def test_write_scores_rounds_half_up_and_blanks_suppressed() -> None:
             "dimension": ["purpose"] * 3,
             "lens": ["product", "project", "product"],
             "score": [62.25, 12.349, np.nan],
+            "ci_low": [50.05, 0.0, np.nan],
+            "ci_high": [74.45, 30.0, np.nan],
             "n": [7, 6, 2],
             "suppressed": [False, False, True],
+            "sd": [13.2, 20.1, np.nan],
         }
     )
     rows = _rows(scores_csv_bytes(tidy))
     assert rows == [
-        ["team", "dimension", "lens", "score", "n", "suppressed", "reason"],
-        ["A", "purpose", "product", "62.3", "7", "false", ""],
-        ["A", "purpose", "project", "12.3", "6", "false", ""],
-        ["B", "purpose", "product", "", "", "true", "too_small"],  # no size for a hidden group
+        ["team", "dimension", "lens", "score", "ci_low", "ci_high", "n", "suppressed", "reason"],
+        ["A", "purpose", "product", "62.3", "50.1", "74.5", "7", "false", ""],
+        ["A", "purpose", "project", "12.3", "0.0", "30.0", "6", "false", ""],
+        ["B", "purpose", "product", "", "", "", "", "true", "too_small"],  # no size, no interval
     ]
 
 
@@ -251,3 +262,143 @@ def test_responses_round_trip_through_csv(
         group_scores(back, tiny_bank, by=["team"], min_group_size=3),
         group_scores(frame, tiny_bank, by=["team"], min_group_size=3),
     )
+
+
+# -- readable exports: codebook, display names, comments -----------------------------------------
+
+
+def test_codebook_names_every_column_of_the_responses_file(tiny_bank: Bank) -> None:
+    rows = _rows(codebook_csv_bytes(tiny_bank))
+    assert rows[0] == list(CODEBOOK_COLUMNS)
+    body = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    file_header = _rows(responses_csv_bytes(_responses(tiny_bank, ["A"]), tiny_bank))[0]
+    assert [row["column"] for row in body] == file_header  # one row per column, same order
+    role = next(row for row in body if row["column"] == "role")
+    assert "engineering = Engineering" in role["values"]
+    reverse = next(row for row in body if row["column"] == "purpose.clarity.3")
+    assert reverse == {
+        "column": "purpose.clarity.3",
+        "text": "C3",
+        "dimension": "purpose",
+        "dimension_name": "Purpose",
+        "lens": "clarity",
+        "lens_name": "Clarity",
+        "keying": "reverse",
+        "values": "1 = Strongly disagree; 2 = Disagree; 3 = Neither agree nor disagree;"
+        " 4 = Agree; 5 = Strongly agree; empty = Don't know / not applicable, or skipped",
+    }
+    assert [row["keying"] for row in body[5:]].count("reverse") == 2  # as the bank says
+
+
+def test_codebook_guards_statement_text_against_formulas(tiny_bank: Bank) -> None:
+    data = tiny_bank.model_dump()
+    data["items"][0]["text"] = '=HYPERLINK("http://x.example","click")'
+    _assert_no_formula(codebook_csv_bytes(bank_from_dict(data)))
+
+
+def test_with_names_appends_names_and_keeps_every_column_in_place(tiny_bank: Bank) -> None:
+    table = pd.DataFrame(
+        {
+            "role": ["engineering", "", "unknown_role"],
+            "dimension": ["purpose", "scope", "scope"],
+            "lens": ["product", "project", "clarity"],
+            "score": ["50.0", "", "12.5"],
+        }
+    )
+    named = with_names(table, tiny_bank)
+    assert list(named.columns) == [*table.columns, "dimension_name", "lens_name", "role_name"]
+    assert named["role_name"].tolist() == ["Engineering", "", "unknown_role"]
+    assert named["dimension_name"].tolist() == ["Purpose", "Scope", "Scope"]
+    assert named["lens_name"].tolist() == ["Product", "Project", "Clarity"]
+
+
+def test_comments_table_keeps_only_groups_that_show_comments() -> None:
+    comments = pd.DataFrame(
+        {"team": ["A", "B", "A"], "role": ["x", "x", "y"], "comment": ["zeta", "beta", "=1+1"]},
+        dtype="str",
+    )
+    counts = pd.DataFrame({"team": ["A", "B"], "comments_visible": [True, False]})
+    assert comments_table(comments, counts, ["team"]).to_dict("records") == [
+        {"team": "A", "comment": "'=1+1"},  # sorted by group, then text; guarded
+        {"team": "A", "comment": "zeta"},
+    ]
+    organisation = pd.DataFrame({"comments_visible": [False]})
+    assert comments_table(comments, organisation).empty
+
+
+@pytest.fixture
+def commented_round(sqlite_engine: sa.Engine, tiny_bank: Bank) -> store.Round:
+    """Teams of 10, 12, 4 and 6, everyone with a comment; minimum 3.
+
+    At the comments' threshold (10) C and D are hidden, and together they hold 10,
+    so A and B show their comments; every team shows its scores.
+    """
+    rnd = store.open_round(sqlite_engine, "Comments", ["A", "B", "C", "D"], tiny_bank, 3)
+    teams = ["A"] * 10 + ["B"] * 12 + ["C"] * 4 + ["D"] * 6
+    frame = _responses(tiny_bank, teams, seed=4, missing=False)
+    frame["comment"] = [f"note {team}{i}" for i, team in enumerate(frame["team"])]
+    store.import_responses(sqlite_engine, rnd.token, frame)
+    return rnd
+
+
+def test_comments_export_shows_groups_of_ten_only(
+    sqlite_engine: sa.Engine, commented_round: store.Round
+) -> None:
+    by_team = _rows(round_export(sqlite_engine, commented_round.token, "comments", ["team"]).data)
+    assert by_team[0] == ["team", "comment"]
+    assert [row[0] for row in by_team[1:]] == ["A"] * 10 + ["B"] * 12  # C and D show none
+    whole = round_export(sqlite_engine, commented_round.token, "comments")
+    assert whole.rows == 32 and "comments" in whole.filename
+    by_role = _rows(round_export(sqlite_engine, commented_round.token, "comments", ["role"]).data)
+    assert by_role[0] == ["role", "comment", "role_name"] and by_role[1][2] == "Engineering"
+    assert comments_file(sqlite_engine, commented_round.token) is None
+
+
+def test_comments_export_refused_below_ten(sqlite_engine: sa.Engine, tiny_bank: Bank) -> None:
+    rnd = store.open_round(sqlite_engine, "Small", ["A"], tiny_bank, 3)
+    frame = _responses(tiny_bank, ["A"] * 9, missing=False).assign(comment="hello")
+    store.import_responses(sqlite_engine, rnd.token, frame)
+    problem = comments_file(sqlite_engine, rnd.token)
+    assert problem is not None and "at least 10" in problem
+    with pytest.raises(InputError, match="at least 10"):
+        round_export(sqlite_engine, rnd.token, "comments")
+
+
+def test_round_scores_export_carries_names(
+    sqlite_engine: sa.Engine, commented_round: store.Round
+) -> None:
+    rows = _rows(round_export(sqlite_engine, commented_round.token, "scores", ["role"]).data)
+    header = rows[0]
+    assert header[:3] == ["role", "dimension", "lens"]  # the ids keep their places
+    assert header[-3:] == ["dimension_name", "lens_name", "role_name"]
+    first = dict(zip(header, rows[1], strict=True))
+    assert (first["dimension_name"], first["role_name"]) == ("Purpose", "Engineering")
+
+
+def test_codebook_export_from_the_command_line(
+    run_cli: Any, app_engine: sa.Engine, tiny_bank: Bank
+) -> None:
+    rnd = store.open_round(app_engine, "Codebook", ["A"], tiny_bank, 3)  # no responses needed
+    result = run_cli("export", "codebook", "--round", rnd.token)
+    assert result.code == 0, result
+    lines = result.out.splitlines()
+    assert lines[0] == ",".join(CODEBOOK_COLUMNS)
+    assert len(lines) == 1 + 5 + len(tiny_bank.items)
+
+
+def test_retro_pack_offers_each_verdicts_prompts_and_says_borderline(tiny_bank: Bank) -> None:
+    data = tiny_bank.model_dump()
+    data["dimensions"][1]["verdict_prompts"] = {"plan-light": ["Who plans?", "Who ships?", "When?"]}
+    bank = Bank.model_validate(data)
+    golden = pd.read_csv(
+        Path(__file__).parent / "data" / "golden_responses.csv", dtype={"team": str, "role": str}
+    )
+    tidy = group_scores(golden, bank, by=["team"])
+    frame = retro_frame(tidy, findings(tidy, bank, ["team"]), bank, ["team"], 3)
+    a = frame[frame["team"] == "A"].set_index("dimension")
+    assert a.loc["Scope", ["prompt_1", "prompt_2", "prompt_3"]].tolist() == [
+        "Who plans?", "Who ships?", "When?",
+    ]  # fmt: skip
+    assert a.loc["Purpose", "prompt_1"] == bank.dimension("purpose").retro_prompts[0]
+    assert a.loc["Purpose", "prompt_3"] == ""  # the general prompts are two
+    assert a.loc["Purpose", "finding"].startswith("Purpose is borderline distinct in A")

@@ -27,6 +27,12 @@ pytestmark = pytest.mark.browser
 DATA = Path(__file__).parent / "data"
 
 
+@pytest.fixture(scope="module")
+def default_bank(v1_bank: Bank) -> Bank:
+    """The forms files in tests/data were exported with version 1 of the default bank."""
+    return v1_bank
+
+
 def sign_in_and_open_data_page(page: Page, app_server: AppServer, round_name: str) -> None:
     sign_in_leader(page, app_server)
     # Session state lives in the browser connection: move within the app, never by a new URL.
@@ -57,7 +63,8 @@ def test_leader_downloads_scores_and_imports_a_google_forms_export(
         page.get_by_test_id("stDownloadButton").filter(has_text="Scores CSV").click()
     scores = Path(download.value.path()).read_bytes()
     assert download.value.suggested_filename.startswith("role-radar_import-journey-")
-    assert scores.startswith(b"\xef\xbb\xbfdimension,lens,score,n,suppressed,reason\r\n")
+    header = b"\xef\xbb\xbfdimension,lens,score,ci_low,ci_high,n,suppressed,reason,"
+    assert scores.startswith(header)
 
     with rerun(page):
         page.locator("input[type=file]").set_input_files(

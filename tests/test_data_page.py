@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
@@ -12,7 +14,6 @@ from streamlit.testing.v1 import AppTest
 from assessment import store
 from assessment.bank import Bank
 from assessment.interchange import read_responses
-from assessment.ui.leader import LEADER_KEY
 from assessment.ui.pages.data import (
     CONFIRM_KEY,
     RETRO_BY_KEY,
@@ -20,12 +21,19 @@ from assessment.ui.pages.data import (
     SCORES_BY_KEY,
     UPLOAD_KEY,
 )
+from tests.support.app import as_leader
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "assessment" / "ui" / "pages" / "data.py")
 DATA = ROOT / "tests" / "data"
 TIMEOUT = 30  # generous: the machine is shared; a normal run takes well under a second
 TEAMS = ["Payments", "Mobile", "Platform"]
+
+
+@pytest.fixture(scope="module")
+def default_bank(v1_bank: Bank) -> Bank:
+    """The forms files in tests/data were exported with version 1 of the default bank."""
+    return v1_bank
 
 
 @pytest.fixture
@@ -39,7 +47,7 @@ def answered_round(app_engine: sa.Engine, default_bank: Bank) -> store.Round:
 def open_page(leader: bool = True) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
     if leader:
-        at.session_state[LEADER_KEY] = True
+        as_leader(at)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -78,25 +86,33 @@ def test_data_page_says_why_there_is_no_responses_file(answered_round: store.Rou
     at = open_page()
     assert at.selectbox(key=ROUND_KEY).value == answered_round.token
     keys = {button.key for button in at.get("download_button")}
-    assert keys == {"download_scores", "download_retro"}
+    assert keys == {"download_scores", "download_retro", "download_codebook"}
     shown = texts(at)
+    assert "Nobody has left a comment" in shown  # the file has no comment column
     assert "not offered for this round" in shown
     assert "narrowed down to fewer than 5 people" in shown
 
 
-def test_data_page_offers_three_downloads(app_engine: sa.Engine, default_bank: Bank) -> None:
+def test_data_page_offers_every_download(app_engine: sa.Engine, default_bank: Bank) -> None:
     rnd = store.open_round(app_engine, "One team", ["Payments"], default_bank)
-    answers = read_responses(DATA / "forms_default_bank_wide.csv", default_bank)
-    store.import_responses(app_engine, rnd.token, answers.assign(team="Payments", role="product"))
+    points = np.random.default_rng(3).integers(1, 6, size=(18, len(default_bank.item_ids)))
+    answers = pd.DataFrame(points.astype(float), columns=default_bank.item_ids)
+    answers = answers.assign(team="Payments", role="product", comment="Fewer status meetings.")
+    store.import_responses(app_engine, rnd.token, answers)
     at = open_page()
     assert at.selectbox(key=ROUND_KEY).value == rnd.token
     keys = {button.key for button in at.get("download_button")}
-    assert keys == {"download_scores", "download_retro", "download_responses"}
+    assert keys == {
+        "download_scores", "download_retro", "download_comments", "download_responses",
+        "download_codebook",
+    }  # fmt: skip
     shown = texts(at)
     assert "all 18 responses, one row each, in random order" in shown
     assert "with team and role" in shown and "Days, not times" in shown
-    at.get_by_key("download_responses").click().run()  # built on click; must not fail
-    assert not at.exception
+    assert "group of 10 or more" in shown and "the codebook below names them" in shown
+    for key in ("download_responses", "download_comments", "download_codebook"):
+        at.get_by_key(key).click().run()  # built on click; must not fail
+        assert not at.exception
 
 
 @pytest.mark.parametrize(
@@ -116,13 +132,13 @@ def test_data_page_grouping_changes_the_file(
     assert not at.exception
 
 
-def test_data_page_round_without_responses_has_nothing_to_download(
+def test_data_page_round_without_responses_offers_only_the_codebook(
     app_engine: sa.Engine, default_bank: Bank
 ) -> None:
     store.open_round(app_engine, "Empty", TEAMS, default_bank)
     at = open_page()
     assert "no responses yet" in texts(at)
-    assert not at.get("download_button")
+    assert [button.key for button in at.get("download_button")] == ["download_codebook"]
     assert at.file_uploader(key=UPLOAD_KEY)
 
 

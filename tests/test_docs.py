@@ -48,7 +48,7 @@ def test_ci_checks_the_wheel_then_ends_with_the_readme_test_command() -> None:
 
 def test_readme_cli_examples_run(run_cli, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(serve, "_run", lambda argv: 0)  # an `assessment serve` example: no exec
+    monkeypatch.setattr(serve, "_run", lambda argv, env: 0)  # `assessment serve`: no exec
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'docs.db'}")
     monkeypatch.setenv("ASSESSMENT_BASE_URL", "http://localhost:8501")
     examples = _cli_examples()

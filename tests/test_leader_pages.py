@@ -1,7 +1,13 @@
-"""Leader pages through AppTest: the gate, sign-in and back-off, sign-out, the rounds page."""
+"""Leader pages: the gate (AppTest), the sign-in routes (Starlette's TestClient), sign-out.
+
+AppTest sends no cookies, so a test presents the leader cookie through session state
+(`tests.support.app.as_leader`); the pages check it against the database like any other.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -9,22 +15,29 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 import streamlit as st
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Expander, Tab
 
 from assessment import store
 from assessment.bank import Bank
-from assessment.service import auth
+from assessment.service import auth, demo, limits
+from assessment.settings import load_settings
+from assessment.store import sessions
+from assessment.store.schema import leader_sessions
+from assessment.ui import server
 from assessment.ui.common import md_text
 from assessment.ui.leader import (
-    LEADER_KEY,
-    PASSCODE_KEY,
     ROUND_BANK_KEY,
     ROUND_NAME_KEY,
     ROUND_SIZE_KEY,
     ROUND_TEAMS_KEY,
+    sign_in_problem_text,
 )
-from tests.support.app import APP_PASSWORD
+from assessment.ui.pages.sign_in import PASSCODE_FIELD
+from tests.support.app import APP_PASSWORD, TEST_COOKIE_KEY, as_leader
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -75,15 +88,20 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(part) for part in parts)
 
 
-def sign_in(at: AppTest, passcode: str = PASSWORD) -> AppTest:
-    at.text_input(key=PASSCODE_KEY).input(passcode)
-    at.button(key="sign_in_submit").click().run()
+def sign_in(at: AppTest) -> AppTest:
+    """What the sign-in route and a reload do for a browser: a live session, its cookie sent."""
+    as_leader(at).run()
     assert not at.exception
     return at
 
 
 def signed_in(at: AppTest) -> bool:
-    return LEADER_KEY in at.session_state and at.session_state[LEADER_KEY] is True
+    return "Signed in." in texts(at) and bool(at.button(key="sign_out"))
+
+
+def passcode_form(at: AppTest) -> str:
+    """The sign-in page's HTML form (a plain form the browser posts itself), or ''."""
+    return "\n".join(str(e.proto.body) for e in at.get("html") if "<form" in e.proto.body)
 
 
 def assert_no_leader_data(at: AppTest) -> None:
@@ -138,45 +156,47 @@ def test_survey_page_never_shows_leader_data(round_with_answers: store.Round) ->
     assert not at.get("dataframe") and not at.get("plotly_chart") and not at.get("download_button")
 
 
-# -- signing in ----------------------------------------------------------------------------------
+# -- signing in: the page ------------------------------------------------------------------------
 
 
-def test_sign_in_with_passcode_shows_signed_in_and_leader_navigation(app_engine: sa.Engine) -> None:
+def test_sign_in_page_posts_the_passcode_to_the_route(app_engine: sa.Engine) -> None:
+    at = start("assessment/ui/pages/sign_in.py")
+    form = passcode_form(at)
+    assert 'method="post" action="/auth/sign-in"' in form
+    assert f'name="{PASSCODE_FIELD}" type="password"' in form and "Leader passcode" in form
+    assert not signed_in(at)
+
+
+def test_signed_in_browser_sees_signed_in_and_leader_navigation(app_engine: sa.Engine) -> None:
     at = sign_in(start("assessment/ui/pages/sign_in.py"))
     assert signed_in(at)
-    assert "Signed in" in texts(at)
-    assert at.button(key="sign_out")
-    assert at.session_state[PASSCODE_KEY] == ""  # the typed passcode is not kept
+    assert not passcode_form(at)
 
 
-def test_sign_in_wrong_passcode_refused(app_engine: sa.Engine) -> None:
-    at = sign_in(start("assessment/ui/pages/sign_in.py"), "not it")
-    assert not signed_in(at)
-    assert "not right" in texts(at)
-    at.switch_page("assessment/ui/pages/rounds.py").run()
-    assert "for leaders" in texts(at)
+@pytest.mark.parametrize(
+    ("problem", "wait", "said"),
+    [
+        ("wrong", 0, "That passcode is not right."),
+        ("wrong", 30, "That passcode is not right. Too many attempts; try again in 30 s."),
+        ("wait", 12, "Too many attempts; try again in 12 s."),
+        ("missing", 0, "No leader passcode is set up."),
+        ("misconfigured", 0, "Leader sign-in did not work. The server log says why."),
+        ("anything else", 0, "Leader sign-in did not work. The server log says why."),
+    ],
+)
+def test_sign_in_problems_in_words(problem: str, wait: int, said: str) -> None:
+    assert sign_in_problem_text(problem, wait).startswith(said)
+
+
+def test_sign_in_page_says_what_the_route_answered_once(round_with_answers: store.Round) -> None:
+    at = AppTest.from_file(str(ROOT / "assessment/ui/pages/sign_in.py"), default_timeout=TIMEOUT)
+    at.query_params["sign_in"], at.query_params["wait"] = "wrong", "30"
+    at.run()
+    assert not at.exception
+    assert "not right. Too many attempts; try again in 30 s." in texts(at)
+    assert passcode_form(at)  # the form is there to try again
     assert_no_leader_data(at)
-
-
-def test_wrong_passcodes_slow_down_then_allow_after_the_wait(
-    app_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    now = [1000.0]
-    monkeypatch.setattr(auth, "clock", lambda: now[0])
-    at = start("assessment/ui/pages/sign_in.py")
-    sign_in(at, "wrong 1")
-    assert "Too many attempts" not in texts(at)  # a first typo costs nothing
-    sign_in(at, "wrong 2")
-    assert "Too many attempts; try again in 2 s" in texts(at)
-    sign_in(at, PASSWORD)  # even the right passcode waits its turn
-    assert "Too many attempts; try again in 2 s" in texts(at)
-    assert not signed_in(at)
-    now[0] += 2
-    sign_in(at, "wrong 3")
-    assert "Too many attempts; try again in 4 s" in texts(at)
-    now[0] += 4
-    sign_in(at, PASSWORD)
-    assert signed_in(at)
+    assert "sign_in" not in at.query_params and "wait" not in at.query_params  # said once
 
 
 def test_sign_in_with_malformed_password_hash_explains(
@@ -184,42 +204,165 @@ def test_sign_in_with_malformed_password_hash_explains(
 ) -> None:
     monkeypatch.setenv("ASSESSMENT_LEADER_PASSWORD", "scrypt$not-a-hash")
     st.cache_resource.clear()
-    at = sign_in(start("assessment/ui/pages/sign_in.py"), "anything")
+    at = start("assessment/ui/pages/sign_in.py")
     assert "misconfigured" in texts(at) and "hash-passcode" in texts(at)
     assert not signed_in(at)
 
 
-def test_sign_out_clears_access(round_with_answers: store.Round) -> None:
-    at = sign_in(start("assessment/ui/pages/sign_in.py"))
-    at.button(key="sign_out").click().run()
-    assert not at.exception
-    assert at.session_state[LEADER_KEY] is False
-    assert at.text_input(key=PASSCODE_KEY).value == ""  # the form is back, empty
-    at.switch_page("assessment/ui/pages/rounds.py").run()
+def test_session_state_alone_grants_nothing(round_with_answers: store.Round) -> None:
+    """A copied Streamlit session brings its session state along, but not the browser's cookie."""
+    at = AppTest.from_file(str(ROOT / LEADER_PAGES[0]), default_timeout=TIMEOUT)
+    at.session_state["leader_signed_in"] = True  # what earlier versions trusted
+    at.session_state[TEST_COOKIE_KEY] = "a token the server never issued"
+    at.run()
     assert "for leaders" in texts(at)
     assert_no_leader_data(at)
 
 
-def test_first_start_passcode_printed_once_and_signs_in(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_expired_session_meets_the_gate(
+    round_with_answers: store.Round, app_engine: sa.Engine
 ) -> None:
-    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'first.db'}")
-    monkeypatch.delenv("ASSESSMENT_LEADER_PASSWORD", raising=False)
-    st.cache_resource.clear()
-    try:
-        at = start("assessment/ui/pages/sign_in.py")
-        start()  # a second session of the same process prints nothing new
-        printed = capsys.readouterr().out
-        assert printed.count("Role Radar leader passcode:") == 1
-        passcode = printed.split("Role Radar leader passcode:")[1].split()[0]
-        sign_in(at, passcode)
-        assert signed_in(at)
-        st.cache_resource.clear()  # a restart: the passcode exists, so no new one is printed
-        start()
-        again = capsys.readouterr().out
-        assert "leader passcode:" not in again and "reset-passcode" in again
-    finally:
-        st.cache_resource.clear()
+    at = sign_in(start())
+    with app_engine.begin() as conn:
+        conn.execute(leader_sessions.update().values(expires_at=datetime.now(UTC)))
+    at.switch_page(LEADER_PAGES[0]).run()
+    assert "for leaders" in texts(at)
+    assert_no_leader_data(at)
+
+
+def test_sign_out_ends_the_session_in_every_tab(round_with_answers: store.Round) -> None:
+    at = sign_in(start("assessment/ui/pages/sign_in.py"))
+    other_tab = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    other_tab.session_state[TEST_COOKIE_KEY] = at.session_state[TEST_COOKIE_KEY]  # same cookie
+    other_tab.run()
+    other_tab.switch_page("assessment/ui/pages/rounds.py").run()
+    assert md_text(SECRET_ROUND) in texts(other_tab)
+    at.button(key="sign_out").click().run()
+    assert not at.exception
+    assert passcode_form(at)  # the form is back
+    for tab in (at, other_tab):
+        tab.switch_page("assessment/ui/pages/rounds.py").run()
+        assert "for leaders" in texts(tab)
+        assert_no_leader_data(tab)
+
+
+def test_database_outage_shows_an_apology_not_a_traceback(
+    app_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def unreachable() -> bool:
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("assessment.ui.app.is_leader", unreachable)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception
+    (error,) = at.error
+    assert "cannot reach its database" in error.value and "connection refused" not in error.value
+
+
+# -- signing in: the routes ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def routes(app_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """The sign-in routes and headers as the server serves them, with a fresh limiter and clock."""
+    now = [1000.0]
+    monkeypatch.setattr(limits, "clock", lambda: now[0])
+    limiter = limits.SignInLimiter(
+        limits.RateLimiter(limits.SIGN_IN_PER_CLIENT_BURST, 30.0), limits.RateLimiter(30, 4.0)
+    )
+    monkeypatch.setattr(limits, "SIGN_IN", limiter)
+    settings = load_settings()
+    credential = auth.leader_credential(app_engine, APP_PASSWORD)
+    monkeypatch.setattr(server, "_resources", server._Resources(settings, app_engine, credential))
+    app = Starlette(routes=server.routes(), middleware=[Middleware(server.FrameGuard)])
+    with TestClient(app, follow_redirects=False) as client:
+        client.now = now  # type: ignore[attr-defined]
+        yield client
+
+
+def post_passcode(routes: TestClient, passcode: str, **headers: str) -> Any:
+    return routes.post("/auth/sign-in", data={PASSCODE_FIELD: passcode}, headers=headers)
+
+
+def test_route_right_passcode_sets_a_safe_cookie_and_opens_results(
+    routes: TestClient, app_engine: sa.Engine
+) -> None:
+    reply = post_passcode(routes, PASSWORD)
+    assert (reply.status_code, reply.headers["location"]) == (303, "/results")
+    cookie = reply.headers["set-cookie"]
+    token = reply.cookies[server.COOKIE]
+    assert sessions.is_active(app_engine, token)
+    for attribute in ("HttpOnly", "SameSite=lax", "Path=/", f"Max-Age={12 * 3600}"):
+        assert attribute in cookie
+    assert "Secure" not in cookie  # plain http here; https below
+    assert reply.headers["x-frame-options"] == "DENY"
+    assert reply.headers["content-security-policy"] == "frame-ancestors 'none'"
+
+
+def test_route_cookie_is_secure_over_https(routes: TestClient) -> None:
+    reply = routes.post("https://testserver/auth/sign-in", data={PASSCODE_FIELD: PASSWORD})
+    assert reply.status_code == 303 and "Secure" in reply.headers["set-cookie"]
+
+
+def test_route_wrong_passcodes_go_back_then_wait(routes: TestClient) -> None:
+    answers = [post_passcode(routes, f"wrong {n}").headers["location"] for n in range(6)]
+    assert answers[:4] == ["/sign_in?sign_in=wrong"] * 4
+    assert answers[4] == "/sign_in?sign_in=wrong&wait=30"
+    assert answers[5] == "/sign_in?sign_in=wait&wait=30"
+    refused = post_passcode(routes, PASSWORD)  # even the right passcode waits its turn
+    assert refused.headers["location"].startswith("/sign_in?sign_in=wait")
+    assert server.COOKIE not in refused.cookies
+    routes.now[0] += 30  # type: ignore[attr-defined]
+    assert post_passcode(routes, PASSWORD).headers["location"] == "/results"
+
+
+def test_route_refuses_other_sites_and_oversized_forms(routes: TestClient) -> None:
+    assert post_passcode(routes, PASSWORD, origin="https://evil.example").status_code == 403
+    assert post_passcode(routes, PASSWORD, origin="http://testserver").status_code == 303
+    too_big = routes.post("/auth/sign-in", content=b"passcode=" + b"x" * 5000)
+    assert too_big.status_code == 413
+
+
+def test_route_malformed_hash_goes_back_misconfigured(
+    routes: TestClient, app_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resources = server._ready()
+    broken = auth.LeaderCredential("scrypt$not-a-hash", "environment")
+    monkeypatch.setattr(
+        server, "_resources", server._Resources(resources.settings, app_engine, broken)
+    )
+    assert post_passcode(routes, PASSWORD).headers["location"] == "/sign_in?sign_in=misconfigured"
+
+
+def test_route_sign_out_ends_the_session_and_clears_the_cookie(
+    routes: TestClient, app_engine: sa.Engine
+) -> None:
+    token = post_passcode(routes, PASSWORD).cookies[server.COOKIE]
+    assert routes.cookies.get(server.COOKIE) == token  # the client keeps it, as a browser does
+    other_site = routes.post("/auth/sign-out", headers={"origin": "https://evil.example"})
+    assert other_site.status_code == 403 and sessions.is_active(app_engine, token)
+    reply = routes.post("/auth/sign-out")
+    assert (reply.status_code, reply.headers["location"]) == (303, "/sign_in")
+    cleared = reply.headers["set-cookie"]
+    assert cleared.startswith(f'{server.COOKIE}=""') and "Max-Age=0" in cleared
+    assert not sessions.is_active(app_engine, token)
+
+
+def test_session_lasts_as_long_as_configured(
+    routes: TestClient, app_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSESSMENT_LEADER_SESSION_HOURS", "2")
+    resources = server._ready()
+    monkeypatch.setattr(
+        server,
+        "_resources",
+        server._Resources(load_settings(), app_engine, resources.env_credential),
+    )
+    reply = post_passcode(routes, PASSWORD)
+    assert f"Max-Age={2 * 3600}" in reply.headers["set-cookie"]
+    token = reply.cookies[server.COOKIE]
+    later = datetime.now(UTC) + timedelta(hours=2, seconds=1)
+    assert not sessions.is_active(app_engine, token, now=later)
 
 
 # -- single sign-on ------------------------------------------------------------------------------
@@ -244,7 +387,7 @@ def test_single_sign_on_allows_only_listed_emails(
     st.cache_resource.clear()
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.secrets["auth"] = OIDC_SECRETS
-    at.user = {"is_logged_in": True, "email": email}
+    at.user = {"is_logged_in": True, "email": email, "email_verified": True}
     at.run()
     at.switch_page("assessment/ui/pages/sign_in.py").run()
     assert not at.exception
@@ -256,8 +399,22 @@ def test_single_sign_on_allows_only_listed_emails(
         assert not at.user.get("is_logged_in")
         assert "Signed in" not in texts(at)
     else:
-        assert "not on the leader list" in shown
-        assert at.text_input(key=PASSCODE_KEY)
+        assert "not a verified address on the leader list" in shown
+        assert passcode_form(at)
+
+
+def test_single_sign_on_needs_a_verified_email(
+    app_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSESSMENT_LEADER_EMAILS", "ana@example.org")
+    st.cache_resource.clear()
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.secrets["auth"] = OIDC_SECRETS
+    at.user = {"is_logged_in": True, "email": "ana@example.org", "email_verified": False}
+    at.run()
+    at.switch_page("assessment/ui/pages/sign_in.py").run()
+    assert not at.exception
+    assert "not a verified address" in texts(at) and not signed_in(at)
 
 
 # -- the rounds page -----------------------------------------------------------------------------
@@ -303,9 +460,11 @@ def test_rounds_page_lists_counts_and_closes_and_reopens(round_with_answers: sto
     shown = texts(at)
     assert md_text(SECRET_ROUND) in shown and "6 responses" in shown
     # Payments has no response yet: it reads like any team under the minimum, never "0".
-    assert "Payments **fewer than" in shown and "Payments **0**" not in shown
+    assert "Payments: **fewer than" in shown and "Payments: **0**" not in shown
     at.button(key=f"close_{token}").click().run()
     assert not at.exception
+    assert "is closed" not in texts(at)  # closing asks first
+    at.button(key=f"close_now_{token}").click().run()
     assert "is closed" in texts(at)
     at.button(key=f"reopen_{token}").click().run()
     assert "open again" in texts(at)
@@ -331,7 +490,7 @@ def test_rounds_page_without_rounds_offers_the_demo(app_engine: sa.Engine) -> No
     at = leader_on("assessment/ui/pages/rounds.py")
     at.button(key="load_demo").click().run()
     assert not at.exception
-    assert len(store.list_rounds(app_engine)) == 2
+    assert len(store.list_rounds(app_engine)) == len(demo.demo_round_names())
     assert "Demo loaded" in texts(at)
     assert not [b for b in at.button if b.key == "load_demo"]
 

@@ -30,8 +30,8 @@ from assessment.store import responses as submitting
 from assessment.store.rounds import now_utc
 from assessment.store.schema import drafts, init_db, make_engine
 from assessment.ui import survey_state as ss
-from assessment.ui.leader import LEADER_KEY
 from assessment.ui.pages.data import UPLOAD_KEY
+from tests.support.app import as_leader
 from tests.support.cli import Result
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +136,7 @@ def test_survey_link_of_an_imported_round_says_it_is_not_collecting_online(
 
 def open_data_page() -> AppTest:
     at = AppTest.from_file(DATA_PAGE, default_timeout=TIMEOUT)
-    at.session_state[LEADER_KEY] = True
+    as_leader(at)
     at.run()
     assert not at.exception, at.exception
     return at

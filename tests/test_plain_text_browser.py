@@ -124,8 +124,8 @@ def test_names_comments_and_cells_are_shown_as_typed(
         go_to(page, "Rounds", "Rounds")
         card = page.locator(f".st-key-round_{rnd.token}")
         expect(card).to_contain_text(seen(rnd.name))
-        expect(card).to_contain_text(seen(f"{PIXEL} 6"))
-        expect(card).to_contain_text(seen(f"{LINK} 6"))
+        expect(card).to_contain_text(seen(f"{PIXEL}: 6"))
+        expect(card).to_contain_text(seen(f"{LINK}: 6"))
         autolinks = assert_shown_as_typed(page, rnd.name)
 
         go_to(page, "Results", "Results")

@@ -1,4 +1,8 @@
-"""A leader's journey in a real browser: sign in, open a round, see its link; and the gate."""
+"""A leader's journey in a real browser: sign in, open a round, see its link; and the gate.
+
+The test server has no ASSESSMENT_BASE_URL, as on a fresh install: share links take the
+address the leader's browser is on.
+"""
 
 from __future__ import annotations
 
@@ -79,3 +83,28 @@ def test_leader_page_url_without_sign_in_shows_no_leader_data(
         assert page.get_by_test_id("stDownloadButton").count() == 0
         assert page.locator(".js-plotly-plot").count() == 0
         assert page.get_by_test_id("stSidebarNav").get_by_role("link", name="Rounds").count() == 0
+
+
+def test_a_share_link_from_the_browser_address_opens_the_survey(
+    app_server: AppServer, desktop_page: Page, tiny_bank: Bank
+) -> None:
+    name = f"Link round {uuid.uuid4().hex[:6]}"
+    engine = make_engine(app_server.database_url)
+    rnd = store.open_round(engine, name, ["Platform"], tiny_bank, 3)
+    engine.dispose()
+    page = desktop_page
+    sign_in_leader(page, app_server)
+    assert app_server.url.startswith("http://127.0.0.1:")
+    page.goto(f"{app_server.url}/rounds")
+    wait_idle(page)
+    card = page.locator(f".st-key-round_{rnd.token}")
+    link = f"{app_server.url}/?round={rnd.token}"
+    expect(card.get_by_test_id("stCode")).to_have_text(link)
+    # 127.0.0.1 is this computer only: the page says so, and how to fix it.
+    expect(
+        page.get_by_test_id("stAlert").filter(has_text="cannot open these links")
+    ).to_contain_text("ASSESSMENT_BASE_URL")
+    page.goto(card.get_by_test_id("stCode").inner_text())
+    wait_idle(page)
+    expect(page.get_by_role("heading", name=tiny_bank.title)).to_be_visible()
+    expect(page.get_by_text(name)).to_be_visible()

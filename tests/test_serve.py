@@ -1,23 +1,32 @@
-"""`assessment serve`, the default database place and what the package ships besides code."""
+"""`assessment serve` and the server's start, the default database place, the package data."""
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import tomllib
-from collections.abc import Callable
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import IO
 
 import pytest
 from streamlit import config as streamlit_config
 
 from assessment.cli import serve
 from assessment.errors import AssessmentError
-from assessment.store.schema import default_db_path
-from tests.support.browser import _free_port, _wait_healthy
+from assessment.store.schema import default_db_path, make_engine
+from assessment.ui import server
+from tests.support.browser import _free_port
 from tests.support.cli import Result
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,29 +43,41 @@ def no_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "xdg" / "role-radar" / "role_radar.db"
 
 
+class Execs(list[list[str]]):
+    """The command lines `serve` would become, and in `environments` what each would get."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.environments: list[dict[str, str]] = []
+
+    def record(self, argv: list[str], env: dict[str, str]) -> int:
+        self.append(argv)
+        self.environments.append(dict(env))
+        return 0
+
+
 @pytest.fixture
-def execs(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
-    """The command lines `serve` would become, recorded instead of exec'd."""
-    calls: list[list[str]] = []
-    monkeypatch.setattr(serve, "_run", lambda argv: calls.append(argv) or 0)
+def execs(monkeypatch: pytest.MonkeyPatch) -> Execs:
+    """Records instead of exec'ing."""
+    calls = Execs()
+    monkeypatch.setattr(serve, "_run", calls.record)
     return calls
 
 
 def test_command_runs_the_installed_main_script_with_every_option() -> None:
+    options = tomllib.loads(serve.OPTIONS_FILE.read_text(encoding="utf-8"))
     assert serve.command(8600, "127.0.0.1") == [
         sys.executable, "-m", "streamlit", "run", str(serve.MAIN_SCRIPT),
-        "--server.headless=true",
-        "--server.fileWatcherType=none",
-        "--server.maxUploadSize=20",
-        "--browser.gatherUsageStats=false",
-        "--client.toolbarMode=minimal",
-        "--theme.primaryColor=#3b5bdb",
-        "--theme.backgroundColor=#ffffff",
-        "--theme.secondaryBackgroundColor=#f3f5fa",
-        "--theme.textColor=#1f2430",
+        *serve.streamlit_flags(options),
         "--server.port=8600",
         "--server.address=127.0.0.1",
     ]  # fmt: skip
+    for flag in (
+        "--server.headless=true",
+        "--browser.gatherUsageStats=false",
+        "--client.showErrorDetails=none",  # browsers never see a traceback
+    ):
+        assert flag in serve.command()
     assert serve.MAIN_SCRIPT.is_file()
     assert serve.command()[-1] == "--server.port=8501"  # no address: Streamlit's, all interfaces
 
@@ -93,26 +114,48 @@ def test_flags_refuse_values_a_flag_cannot_carry() -> None:
     ],
 )
 def test_open_url(address: str | None, url: str) -> None:
-    assert serve.open_url(8501, address) == url
+    assert server.open_url(8501, address) == url
 
 
 def test_serve_prints_the_database_and_the_address_then_becomes_streamlit(
-    run_cli: Run, no_database_url: Path, execs: list[list[str]]
+    run_cli: Run, no_database_url: Path, execs: Execs
 ) -> None:
     result = run_cli("serve", "--port", "8600")
     assert result.code == 0, result.err
     assert f"database:    SQLite file {no_database_url} (the default;" in result.out
     assert no_database_url.is_file()  # created with its schema before Streamlit starts
-    assert "open:        http://localhost:8600" in result.out
     assert "share links: http://localhost:8501/?round=" in result.out
     assert "until ASSESSMENT_BASE_URL is set" in result.out
     assert execs == [serve.command(8600, None)]
+    # No proxy is trusted unless configured (uvicorn's own default trusts 127.0.0.1).
+    assert execs.environments[-1]["FORWARDED_ALLOW_IPS"] == ""
+
+
+def test_serve_trusts_the_configured_proxies_only(
+    run_cli: Run, no_database_url: Path, execs: Execs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSESSMENT_TRUSTED_PROXIES", "10.0.0.5, 192.0.2.0/24")
+    result = run_cli("serve")
+    assert result.code == 0, result.err
+    assert "proxies:     X-Forwarded-For and -Proto count from 10.0.0.5,192.0.2.0/24" in result.out
+    environment = execs.environments[-1]
+    assert environment["FORWARDED_ALLOW_IPS"] == "10.0.0.5,192.0.2.0/24"
+
+
+def test_serve_refuses_a_short_chosen_password_before_starting(
+    run_cli: Run, no_database_url: Path, execs: Execs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSESSMENT_LEADER_PASSWORD", "tooshort")
+    result = run_cli("serve")
+    assert result.code == 2 and execs == []
+    assert "ASSESSMENT_LEADER_PASSWORD: is shorter than 12 characters" in result.err
+    assert "tooshort" not in result.err + result.out
 
 
 def test_serve_names_a_configured_database_and_the_earlier_default(
     run_cli: Run,
     no_database_url: Path,
-    execs: list[list[str]],
+    execs: Execs,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -125,14 +168,13 @@ def test_serve_names_a_configured_database_and_the_earlier_default(
     assert result.code == 0, result.err
     chosen = tmp_path / "chosen.db"
     assert f"database:    SQLite file {chosen}\n" in result.out
-    assert "open:        http://[::1]:9000" in result.out
     assert "share links: https://radar.example.org/?round=" in result.out
     assert "note" not in result.out
     assert execs[-1][-2:] == ["--server.port=9000", "--server.address=::1"]
 
 
 def test_serve_stops_before_streamlit_when_the_database_cannot_be_opened(
-    run_cli: Run, execs: list[list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    run_cli: Run, execs: Execs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a-file").write_text("")
@@ -150,36 +192,140 @@ def test_serve_refuses_a_port_that_is_not_one(run_cli: Run, port: str) -> None:
     assert "expected a port number from 1 to 65535" in result.err
 
 
-def test_serve_starts_the_app_and_stops_on_sigterm(tmp_path: Path) -> None:
-    """The real thing: `python -m assessment serve` answers the health probe, then stops."""
+def lines_of(stream: IO[str]) -> queue.Queue[str | None]:
+    """The lines a process prints, as they come (None at its end), read by a thread."""
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump() -> None:
+        with stream:  # closed at the process's end
+            for line in stream:
+                lines.put(line.rstrip("\n"))
+        lines.put(None)
+
+    threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def wait_for_line(lines: queue.Queue[str | None], start: str, seen: list[str]) -> str:
+    """The first line beginning with `start` (waiting for it, up to a minute on a busy machine)."""
+    while True:
+        line = lines.get(timeout=60)
+        if line is None:
+            pytest.fail("the server ended before printing " + start + ":\n" + "\n".join(seen))
+        seen.append(line)
+        if line.startswith(start):
+            return line
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+@pytest.fixture
+def first_start(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], int, list[str]]]:
+    """`python -m assessment serve` with nothing configured: a new database, no password."""
     port = _free_port()
     env = {
-        **os.environ,
-        "ASSESSMENT_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
-        "ASSESSMENT_BASE_URL": f"http://127.0.0.1:{port}",
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("ASSESSMENT_") and key != "FORWARDED_ALLOW_IPS"
     }
-    log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "assessment", "serve", "--port", str(port),
-             "--address", "127.0.0.1"],
-            cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assessment", "serve", "--port", str(port),
+         "--address", "127.0.0.1"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    seen: list[str] = []
+    try:
+        yield process, port, seen
+    finally:
+        process.terminate()  # the exec'd Streamlit itself receives SIGTERM
         try:
-            _wait_healthy(f"http://127.0.0.1:{port}", process)
-        finally:
-            process.terminate()  # the exec'd Streamlit itself receives SIGTERM
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-                pytest.fail("Streamlit did not stop within 20 s of SIGTERM")
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            pytest.fail("Streamlit did not stop within 20 s of SIGTERM")
+
+
+def test_first_start_prints_the_passcode_and_address_before_any_request(
+    first_start: tuple[subprocess.Popen[str], int, list[str]], tmp_path: Path
+) -> None:
+    """The real thing: the server itself says how to sign in before anyone has connected."""
+    process, port, seen = first_start
+    assert process.stdout is not None
+    lines = lines_of(process.stdout)  # reads to the end, also after a failure here
+    database = tmp_path / "xdg" / "role-radar" / "role_radar.db"
+    wait_for_line(lines, f"  database:    SQLite file {database}", seen)
+    passcode = wait_for_line(lines, "  Role Radar leader passcode: ", seen).split(": ")[1]
+    ready = wait_for_line(lines, "Role Radar is ready: open ", seen)
+    assert ready == f"Role Radar is ready: open http://127.0.0.1:{port}/"
+    assert len(passcode) >= 16 and "Shown once" in "\n".join(seen)
+    url = f"http://127.0.0.1:{port}"  # the first request of all, after the lines above
+    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=10) as reply:
+        assert reply.read() == b"ok"
+        assert reply.headers["X-Frame-Options"] == "DENY"
+        assert reply.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    form = urllib.parse.urlencode({"passcode": passcode}).encode()
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        urllib.request.build_opener(NoRedirect).open(f"{url}/auth/sign-in", data=form, timeout=10)
+    with redirect.value:
+        assert redirect.value.code == 303 and redirect.value.headers["Location"] == "/results"
+        assert "role_radar_leader=" in redirect.value.headers["Set-Cookie"]
+    process.terminate()
+    process.wait(timeout=20)  # uvicorn ends by the signal it was sent
     with pytest.raises(OSError):  # nothing is left listening: exec, not a child process
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
-    out = log_path.read_text(encoding="utf-8")
-    assert f"database:    SQLite file {tmp_path / 'serve.db'}" in out
-    assert f"open:        http://127.0.0.1:{port}" in out
+
+
+def run_lifespan() -> None:
+    """The server's start and stop, on a thread of its own: a worker that ran browser tests
+    already has Playwright's event loop running on this one."""
+
+    async def start_and_stop() -> None:
+        async with server.lifespan(None):
+            pass
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(lambda: asyncio.run(start_and_stop())).result()
+
+
+def test_later_starts_say_how_to_reset_the_passcode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'later.db'}")
+    monkeypatch.delenv("ASSESSMENT_LEADER_PASSWORD", raising=False)
+    run_lifespan()
+    first = capsys.readouterr().out
+    assert first.count("Role Radar leader passcode:") == 1 and "Role Radar is ready: open" in first
+    run_lifespan()  # a restart: the passcode exists, so no new one is printed
+    later = capsys.readouterr().out
+    assert "leader passcode:" not in later and "assessment leader reset-passcode" in later
+    engine = make_engine(f"sqlite:///{tmp_path / 'later.db'}")
+    passcode = first.split("Role Radar leader passcode:")[1].split()[0]
+    try:
+        from assessment.service import auth
+
+        credential = auth.leader_credential(engine)
+        assert credential is not None and credential.accepts(passcode)
+    finally:
+        engine.dispose()
+
+
+def test_entry_script_refuses_a_short_chosen_password_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASSESSMENT_LEADER_PASSWORD", "eleven-char")
+    with pytest.raises(SystemExit) as stopped:
+        server.app_options()
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Role Radar cannot start:\n  ASSESSMENT_LEADER_PASSWORD: is shorter than")
+    assert "eleven-char" not in err
 
 
 # -- the default database place: fixed per user, never the working directory ---------------

@@ -41,7 +41,7 @@ def _engine() -> Engine:
 def _export(args: argparse.Namespace) -> int:
     engine = _engine()
     try:
-        export = round_export(engine, args.token, args.kind, args.by)
+        export = round_export(engine, args.token, args.kind, args.by, compare_to=args.compare_to)
     finally:
         engine.dispose()
     if args.output:
@@ -113,7 +113,7 @@ def register(sub: Any) -> None:
     """Add `export` and `import` to the `assessment` command's subparsers."""
     export = sub.add_parser(
         "export",
-        help="write a round's responses, scores or retro pack as CSV",
+        help="write a round's responses, scores, retro pack, comments or codebook as CSV",
         description="The same files the leader's Import & export page offers.",
     )
     export.add_argument("kind", choices=EXPORT_KINDS, help="which file")
@@ -124,7 +124,15 @@ def register(sub: Any) -> None:
         default=[],
         choices=GROUP_COLUMNS,
         metavar="COLUMN",
-        help="group scores or retro by team and/or role (repeat); default: whole organisation",
+        help="group scores, retro or comments by team and/or role (repeat); default: whole"
+        " organisation",
+    )
+    export.add_argument(
+        "--compare-to",
+        metavar="TOKEN",
+        default=None,
+        help="scores only: add the change since that round (previous_score, difference, its 95%%"
+        " interval, p_holm, change)",
     )
     export.add_argument("--output", type=Path, metavar="FILE", help="write here, not to stdout")
     export.set_defaults(func=_export)

@@ -2,7 +2,9 @@
 
 The first start of the app prints a random passcode once; whoever lost it
 resets it here (on the machine that holds the database, which is the proof of
-being its operator). ``hash-passcode`` turns a chosen passcode into the
+being its operator), which also signs every leader browser out.
+``sign-out-everyone`` does only the latter, e.g. after changing
+ASSESSMENT_LEADER_PASSWORD. ``hash-passcode`` turns a chosen passcode into the
 ``scrypt$…`` form that ASSESSMENT_LEADER_PASSWORD also accepts, so a secrets
 file need not hold the plain text.
 """
@@ -18,8 +20,10 @@ from sqlalchemy.engine import Engine
 
 from assessment.errors import AssessmentError
 from assessment.service import auth
-from assessment.settings import load_settings
-from assessment.store.schema import make_engine
+from assessment.settings import MIN_LEADER_PASSWORD_CHARS, load_settings
+from assessment.store import sessions
+from assessment.store.schema import init_db, make_engine
+from assessment.vocabulary import plural
 
 __all__ = ["register"]
 
@@ -44,7 +48,18 @@ def _reset(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()  # also when the database cannot be reached: main() says why
     print(auth.passcode_banner(passcode, env_password=False).replace("\n\n", "\n"))
-    print("Sessions already signed in stay signed in until they sign out.")
+    print("Every leader browser was signed out: sign in again with the new passcode.")
+    return 0
+
+
+def _sign_out_everyone(args: argparse.Namespace) -> int:
+    engine, _ = _engine_and_env_password()
+    try:
+        init_db(engine)
+        ended = sessions.revoke_all(engine)
+    finally:
+        engine.dispose()
+    print(f"Signed out {plural(ended, 'leader browser')}.")
     return 0
 
 
@@ -75,8 +90,10 @@ def _read_passcode() -> str:
 
 def _hash(args: argparse.Namespace) -> int:
     passcode = _read_passcode()
-    if len(passcode) < 12:
-        raise AssessmentError("choose a passcode of at least 12 characters")
+    if len(passcode) < MIN_LEADER_PASSWORD_CHARS:
+        raise AssessmentError(
+            f"choose a passcode of at least {MIN_LEADER_PASSWORD_CHARS} characters"
+        )
     print(auth.hash_passcode(passcode))
     return 0
 
@@ -86,9 +103,14 @@ def register(subparsers: Any) -> None:
     leader = subparsers.add_parser("leader", help="leader passcode: reset it, show its status")
     actions = leader.add_subparsers(dest="leader_command", required=True, metavar="ACTION")
     reset = actions.add_parser(
-        "reset-passcode", help="replace the stored leader passcode with a new random one"
+        "reset-passcode",
+        help="replace the stored leader passcode with a new random one; signs everyone out",
     )
     reset.set_defaults(func=_reset)
+    everyone = actions.add_parser(
+        "sign-out-everyone", help="end every leader sign-in (each browser signs in again)"
+    )
+    everyone.set_defaults(func=_sign_out_everyone)
     status = actions.add_parser("status", help="say where the leader credential comes from")
     status.set_defaults(func=_status)
     hashed = actions.add_parser(

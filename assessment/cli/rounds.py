@@ -2,7 +2,8 @@
 
 The database is the one the app uses: ``ASSESSMENT_DATABASE_URL`` (or
 ``.streamlit/secrets.toml``), else ``data/role_radar.db`` under the working
-directory. Links are built from ``ASSESSMENT_BASE_URL``. Errors are raised as
+directory. Links are built from ``ASSESSMENT_BASE_URL`` (the terminal has no browser
+address to take them from, unlike the Rounds page). Errors are raised as
 `AssessmentError` and printed by `assessment.cli.main`, one line each. Round
 and team names are printed through `output.printable`.
 """
@@ -23,9 +24,12 @@ from assessment.bank import DEFAULT_BANK_PATH, load_bank
 from assessment.cli.output import printable
 from assessment.policy import MIN_GROUP_SIZE_FLOOR, default_min_group_size
 from assessment.scoring.privacy import shown_total
-from assessment.service.demo import load_demo
+from assessment.service.demo import DEMO_TEAMS, demo_round_names, load_demo
+from assessment.service.setup import parse_team_plan, unsent_surveys
 from assessment.settings import Settings, load_settings, share_link
+from assessment.store.rounds import open_drafts
 from assessment.store.schema import init_db, make_engine
+from assessment.vocabulary import plural
 
 __all__ = ["register", "rounds_table"]
 
@@ -49,8 +53,12 @@ def _open(args: argparse.Namespace) -> int:
         size = args.min_group_size
         if size is None:
             size = default_min_group_size(bank.min_group_size, settings.configured_min_group_size)
-        rnd = store.open_round(engine, args.name, args.team, bank, size)
-    teams = ", ".join(rnd.teams)
+        plan = parse_team_plan(args.team)
+        rnd = store.open_round(engine, args.name, plan.teams, bank, size, plan.headcounts)
+    teams = ", ".join(
+        f"{team} ({plan.headcounts[team]} expected)" if team in plan.headcounts else team
+        for team in rnd.teams
+    )
     print(printable(f"Opened round '{rnd.name}' with {len(rnd.teams)} team(s): {teams}."))
     print(printable(f"Bank: {rnd.bank.title} (id {rnd.bank.id}, version {rnd.bank.version});"
                     f" groups under {rnd.min_group_size} respondents stay hidden."))  # fmt: skip
@@ -110,11 +118,14 @@ def _switch(operation: Callable[[Engine, str], store.Round], verb: str) -> Calla
     def run(args: argparse.Namespace) -> int:
         with _database() as (_settings, engine):
             rnd = operation(engine, args.token)
+            unsent = open_drafts(engine, rnd.token)
         if rnd.is_open:
             print(printable(f"Round '{rnd.name}' is {verb}: it accepts responses again."))
         else:
             print(printable(f"Round '{rnd.name}' is {verb}: it accepts no more responses"
                             f" (reopen with: assessment round reopen {rnd.token})."))  # fmt: skip
+            if unsent:  # the Rounds page asks before closing; a command can only say so after
+                print(unsent_surveys(unsent))
         return EXIT_OK
 
     return run
@@ -123,13 +134,14 @@ def _switch(operation: Callable[[Engine, str], store.Round], verb: str) -> Calla
 def _demo(_args: argparse.Namespace) -> int:
     with _database() as (settings, engine):
         current = load_demo(engine, load_bank())
-        names = [current.name, f"{current.name} — previous quarter"]
+        names = demo_round_names(current.name)
         rounds = [next(r for r in store.list_rounds(engine) if r.name == name) for name in names]
         counts = {rnd.token: store.response_count(engine, rnd.token) for rnd in rounds}
-    print("Loaded the demo: synthetic answers from six teams, in two rounds a quarter apart.")
+    print(f"Loaded the demo: synthetic answers from {len(DEMO_TEAMS)} teams, in {len(rounds)}"
+          " rounds a quarter apart.")  # fmt: skip
     for rnd in rounds:
         status = "open" if rnd.is_open else "closed"
-        print(printable(f"  {rnd.name} ({status}, {counts[rnd.token]} responses):"
+        print(printable(f"  {rnd.name} ({status}, {plural(counts[rnd.token], 'response')}):"
                         f" {share_link(settings, rnd.token)}"))  # fmt: skip
     print("See the results on the leader pages, or: assessment export scores --round TOKEN")
     return EXIT_OK
@@ -142,8 +154,9 @@ def register(subparsers: Any) -> None:
 
     opened = actions.add_parser("open", help="open a round and print its share link")
     opened.add_argument("name", metavar="NAME", help="e.g. 'Q3 2025 check-in'")
-    opened.add_argument("--team", action="append", required=True, metavar="TEAM",
-                        help="a team respondents can pick (repeat for each team)")  # fmt: skip
+    opened.add_argument("--team", action="append", required=True, metavar="TEAM[=HEADCOUNT]",
+                        help="a team respondents can pick (repeat for each team); add"
+                        " =HEADCOUNT, e.g. Platform=12, to follow its response rate")  # fmt: skip
     opened.add_argument("--bank", type=Path, default=DEFAULT_BANK_PATH, metavar="BANK",
                         help="question bank YAML (default: the built-in bank)")  # fmt: skip
     opened.add_argument("--min-group-size", type=int, default=None, metavar="N",

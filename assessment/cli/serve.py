@@ -1,11 +1,18 @@
 """`assessment serve`: start the web app, from an installed package or a checkout.
 
 It checks the settings, opens the database (creating the SQLite file and the
-schema on a first start), prints where the database is and which address to
-open, then hands the process over to ``python -m streamlit run`` on
-``assessment/ui/main.py`` -- by ``exec``, so Ctrl-C and a service manager's
-SIGTERM reach Streamlit itself. Streamlit is never imported here (only
-`assessment.ui` imports it).
+schema on a first start), prints where the database is, then hands the
+process over to ``python -m streamlit run`` on ``assessment/ui/main.py`` -- by
+``exec``, so Ctrl-C and a service manager's SIGTERM reach Streamlit itself.
+The server's own start (`assessment.ui.server.lifespan`) then prints the
+leader passcode on a first start and the address to open. Streamlit is never
+imported here (only `assessment.ui` imports it).
+
+Proxy headers: the web server under Streamlit (uvicorn) takes the client
+address and scheme from X-Forwarded-For and X-Forwarded-Proto only for
+connections from FORWARDED_ALLOW_IPS. `serve` sets that to
+ASSESSMENT_TRUSTED_PROXIES, or to nothing when it is unset, so no header is
+honoured unless configured (uvicorn's own default trusts 127.0.0.1 and ::1).
 
 Streamlit's options come from one file, ``assessment/ui/streamlit.toml``
 (package data), passed as ``--section.option=value`` flags. Flags outrank
@@ -17,7 +24,6 @@ TLS, ...) can still be set the usual ways.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import subprocess
 import sys
@@ -32,13 +38,19 @@ from assessment.errors import AssessmentError
 from assessment.settings import Settings, load_settings
 from assessment.store.schema import init_db, make_engine
 
-__all__ = ["MAIN_SCRIPT", "OPTIONS_FILE", "command", "register", "streamlit_flags"]
+__all__ = [
+    "MAIN_SCRIPT",
+    "OPTIONS_FILE",
+    "command",
+    "register",
+    "server_environment",
+    "streamlit_flags",
+]
 
 UI = Path(__file__).resolve().parent.parent / "ui"
 MAIN_SCRIPT = UI / "main.py"
 OPTIONS_FILE = UI / "streamlit.toml"
 DEFAULT_PORT = 8501
-_ALL_INTERFACES = ("", "0.0.0.0", "::")
 _OLD_DEFAULT = Path("data") / "role_radar.db"  # earlier default, under the working directory
 
 
@@ -72,17 +84,6 @@ def command(port: int = DEFAULT_PORT, address: str | None = None) -> list[str]:
     ]  # fmt: skip
 
 
-def open_url(port: int, address: str | None) -> str:
-    """The address to open in a browser on this machine."""
-    host = "localhost" if address is None or address in _ALL_INTERFACES else address
-    try:
-        if ipaddress.ip_address(host).version == 6:
-            host = f"[{host}]"
-    except ValueError:
-        pass  # a host name
-    return f"http://{host}:{port}"
-
-
 def _database_place(engine: sa.Engine) -> str:
     url = engine.url
     if url.get_backend_name() == "sqlite":
@@ -110,13 +111,18 @@ def _open_database(settings: Settings) -> str:
     return where
 
 
-def _run(argv: list[str]) -> int:
+def server_environment(settings: Settings) -> dict[str, str]:
+    """What the Streamlit process gets besides this one's environment: whose proxy headers count."""
+    return {"FORWARDED_ALLOW_IPS": settings.trusted_proxies or ""}
+
+
+def _run(argv: list[str], env: Mapping[str, str]) -> int:
     """Become `argv` (POSIX exec); on Windows, which has no real exec, wait for it."""
     sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "nt":
-        return subprocess.call(argv)
-    os.execv(argv[0], argv)
+        return subprocess.call(argv, env=dict(env))
+    os.execve(argv[0], argv, env)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -125,7 +131,6 @@ def _serve(args: argparse.Namespace) -> int:
     default = " (the default; ASSESSMENT_DATABASE_URL sets another)"
     print("Role Radar")
     print(f"  database:    {where}{default if settings.database_url is None else ''}")
-    print(f"  open:        {open_url(args.port, args.address)}")
     print(f"  share links: {settings.base_url}/?round=...")
     if settings.database_url is None and _OLD_DEFAULT.is_file():
         print(
@@ -137,8 +142,10 @@ def _serve(args: argparse.Namespace) -> int:
             f"  note: share links use port {DEFAULT_PORT} until ASSESSMENT_BASE_URL is set"
             " to the address respondents open"
         )
+    if settings.trusted_proxies:
+        print(f"  proxies:     X-Forwarded-For and -Proto count from {settings.trusted_proxies}")
     print("Starting Streamlit; Ctrl-C stops it.")
-    return _run(command(args.port, args.address))
+    return _run(command(args.port, args.address), {**os.environ, **server_environment(settings)})
 
 
 def _port(text: str) -> int:

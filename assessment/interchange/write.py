@@ -24,10 +24,13 @@ import pandas as pd
 
 from assessment.bank import Bank
 from assessment.interchange.read import FORMULA_TRIGGERS, METADATA_COLUMNS
-from assessment.scoring.scores import SCORE_COLUMNS
+from assessment.interchange.validate import answer_cells
+from assessment.scoring.certainty import CHANGE_COLUMNS
+from assessment.scoring.scores import group_columns
 from assessment.vocabulary import HiddenReason, round_half_up
 
 __all__ = [
+    "CHANGE_EXPORT_COLUMNS",
     "EXPORT_KINDS",
     "FORMULA_TRIGGERS",
     "emit",
@@ -44,7 +47,7 @@ __all__ = [
     "write_scores",
 ]
 
-EXPORT_KINDS = ("responses", "scores", "retro")
+EXPORT_KINDS = ("responses", "scores", "retro", "comments", "codebook")
 LINE_END = "\r\n"
 Target = str | Path | TextIO
 
@@ -56,7 +59,7 @@ def neutralise(text: pd.Series) -> pd.Series:
     another apostrophe) gets one more, so `csv_read.unneutralise` restores
     every value exactly: "'=x" is written "''=x" and read back as "'=x".
     """
-    text = text.fillna("").astype(str)
+    text = text.astype(object).fillna("").astype(str)  # object first: an all-empty column is float
     looks_guarded = text.str.startswith("'") & text.str[1:2].isin([*FORMULA_TRIGGERS, "'"])
     return text.mask(text.str.startswith(FORMULA_TRIGGERS) | looks_guarded, "'" + text)
 
@@ -108,12 +111,30 @@ def responses_table(frame: pd.DataFrame, bank: Bank) -> pd.DataFrame:
         else:
             out[col] = neutralise(frame[col])
     for item in bank.item_ids:
-        out[item] = whole(frame[item]) if item in frame else ""
+        out[item] = _answers(frame[item], bank) if item in frame else ""
     return out.reset_index(drop=True)
 
 
+def _answers(values: pd.Series, bank: Bank) -> pd.Series:
+    """A column of answers as cells: the point, ``DK`` / ``NA`` for a coded frame's 0 / -1.
+
+    Written only where the scale has the two apart (`validate.answer_cells`);
+    with the combined choice, as always, a number or empty.
+    """
+    numbers = pd.to_numeric(values, errors="coerce").astype(float)
+    text = whole(numbers.where(numbers >= 1))
+    for cell, code in answer_cells(bank.scale).items():
+        text = text.mask(numbers.eq(code), cell)
+    return text
+
+
 def write_responses(frame: pd.DataFrame, bank: Bank, target: Target) -> None:
-    """Write responses in the wide format: integers, empty for don't know or skipped."""
+    """Write responses in the wide format: integers, ``DK``, ``NA``, empty for skipped.
+
+    With a coded frame (`store.responses_frame` with ``kinds=True``) and a
+    scale that has "don't know" and "not applicable" apart; otherwise, as
+    always, empty for don't know or skipped.
+    """
     emit(responses_table(frame, bank), target)
 
 
@@ -121,16 +142,28 @@ def responses_csv_bytes(frame: pd.DataFrame, bank: Bank) -> bytes:
     return to_bytes(responses_table(frame, bank))
 
 
-def scores_table(tidy: pd.DataFrame) -> pd.DataFrame:
-    """Tidy scores as text: score to one decimal, n, suppressed true/false, the hidden reason.
+CHANGE_EXPORT_COLUMNS = [
+    "previous_score", "difference", "diff_low", "diff_high", "p_holm", "change",
+]  # fmt: skip
+"""What a scores file adds when it compares with an earlier round (`certainty.change_table`)."""
 
-    A suppressed row keeps its place with an empty score and an empty n, so
-    the gap is visible and the group's size is not.
+
+def scores_table(tidy: pd.DataFrame) -> pd.DataFrame:
+    """Tidy scores as text: score and its 95% interval to one decimal, n, suppressed, reason.
+
+    A suppressed row keeps its place with an empty score, interval and n, so
+    the gap is visible and the group's size is not. The internal ``sd`` is
+    never written. When `tidy` carries change columns (``change`` and the
+    rest of `CHANGE_EXPORT_COLUMNS`, empty where a group was not compared),
+    they follow: differences to one decimal, ``p_holm`` to four.
     """
-    by = [col for col in tidy.columns if col not in SCORE_COLUMNS]
+    by = [col for col in group_columns(tidy) if col not in CHANGE_COLUMNS]
     out = pd.DataFrame({col: neutralise(tidy[col]) for col in [*by, "dimension", "lens"]})
     suppressed = tidy["suppressed"].astype(bool)
     out["score"] = one_decimal(tidy["score"].where(~suppressed))
+    for bound in ("ci_low", "ci_high"):
+        values = tidy[bound] if bound in tidy else pd.Series(np.nan, index=tidy.index)
+        out[bound] = one_decimal(values.where(~suppressed))
     out["n"] = whole(tidy["n"].where(~suppressed))  # a hidden group's size is hidden too
     out["suppressed"] = np.where(suppressed, "true", "false")
     out["reason"] = (
@@ -138,6 +171,13 @@ def scores_table(tidy: pd.DataFrame) -> pd.DataFrame:
         if "reason" in tidy
         else np.where(suppressed, str(HiddenReason.TOO_SMALL), "")
     )
+    if "change" in tidy:
+        compared = tidy["change"].notna() & ~suppressed
+        for col in ("previous_score", "difference", "diff_low", "diff_high"):
+            out[col] = one_decimal(tidy[col].where(compared))
+        p_holm = pd.to_numeric(tidy["p_holm"].where(compared), errors="coerce").astype(float)
+        out["p_holm"] = p_holm.map("{:.4f}".format).where(p_holm.notna(), "").astype(str)
+        out["change"] = tidy["change"].where(compared, "").fillna("").astype(str)
     return out.reset_index(drop=True)
 
 

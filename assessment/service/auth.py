@@ -1,19 +1,22 @@
-"""Leader access, without Streamlit: passcode hashes, the first-start passcode, back-off, e-mails.
+"""Leader access, without Streamlit: passcode hashes, the first-start passcode, sign-in, e-mails.
 
 Role Radar has one leader credential, like Jupyter's token: either the
-operator chooses it (``ASSESSMENT_LEADER_PASSWORD``), or the first start
-creates a random passcode, stores only its salted scrypt hash in the database
-(table ``leader_credentials`` of the recorded schema) and prints the passcode once to the terminal.
-Passcodes are compared as scrypt hashes with `hmac.compare_digest`, so neither
-a database dump nor the timing of a wrong guess gives the passcode away.
+operator chooses it (``ASSESSMENT_LEADER_PASSWORD``, at least 12 characters),
+or the first start creates a random passcode, stores only its salted scrypt
+hash in the database (table ``leader_credentials`` of the recorded schema) and
+prints the passcode once to the terminal. Passcodes are compared as scrypt
+hashes with `hmac.compare_digest`, so neither a database dump nor the timing
+of a wrong guess gives the passcode away.
 
-Wrong guesses are slowed down per browser session (`Backoff`): the first
-mistake is free (typos happen), then the wait doubles up to 30 s. The scrypt
-cost (tens of milliseconds a guess) slows down scripted guessing across
-sessions too.
+`sign_in` is what the sign-in route does with a typed passcode: refuse it
+while its client must wait (`limits.SIGN_IN`: per address and for the whole
+process), check it, log a wrong one (never the guess), and for a
+right one create a leader session (`store.sessions`), whose token goes into
+the browser's cookie. A passcode reset ends every session.
 
 Optionally, leaders sign in with OpenID Connect (``st.login``); who counts as
-a leader is then an allow-list of e-mail addresses (`email_allowed`).
+a leader is then an allow-list of e-mail addresses (`email_allowed`), and
+only for an identity provider that says the address is verified.
 """
 
 from __future__ import annotations
@@ -22,25 +25,25 @@ import base64
 import hashlib
 import hmac
 import importlib.util
+import logging
 import math
 import secrets
-import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from assessment.errors import AssessmentError
+from assessment.service import limits
+from assessment.store import sessions
 from assessment.store.schema import init_db, leader_credentials
 
 __all__ = [
-    "MAX_DELAY_S",
-    "Backoff",
     "LeaderCredential",
+    "SignIn",
     "authlib_installed",
-    "clock",
     "email_allowed",
     "ensure_passcode",
     "generate_passcode",
@@ -48,12 +51,16 @@ __all__ = [
     "init_auth",
     "leader_credential",
     "leader_credentials",
+    "oidc_leader_email",
     "parse_emails",
     "passcode_banner",
     "reset_passcode",
+    "sign_in",
     "stored_hash",
     "verify_passcode",
 ]
+
+log = logging.getLogger("assessment.auth")
 
 # scrypt work factors: n=2**14, r=8 needs 16 MiB and ~50 ms a hash (OWASP's minimum is n=2**17
 # for stored passwords of many users; one leader passcode of 16+ random characters needs less).
@@ -61,7 +68,6 @@ _SCHEME = "scrypt"
 _N, _R, _P = 2**14, 8, 1
 _SALT_BYTES, _KEY_BYTES = 16, 32
 _MAXMEM = 64 * 1024 * 1024
-MAX_DELAY_S = 30
 _CREDENTIAL_ID = 1  # one leader credential per installation
 
 
@@ -164,9 +170,10 @@ def ensure_passcode(engine: sa.Engine, env_password: str | None = None) -> str |
 
 
 def reset_passcode(engine: sa.Engine, passcode: str | None = None) -> str:
-    """Replace the stored passcode (random unless given) and return it.
+    """Replace the stored passcode (random unless given), end every leader session, return it.
 
-    Sessions already signed in stay signed in until they sign out or close the tab.
+    Whoever knew the old passcode may have signed in with it: after a reset
+    every browser signs in again with the new one.
     """
     init_auth(engine)
     passcode = passcode or generate_passcode()
@@ -179,6 +186,7 @@ def reset_passcode(engine: sa.Engine, passcode: str | None = None) -> str:
         ).rowcount
         if not done:
             conn.execute(leader_credentials.insert().values(id=_CREDENTIAL_ID, **row))
+    sessions.revoke_all(engine)
     return passcode
 
 
@@ -235,41 +243,47 @@ def leader_credential(
     return LeaderCredential(stored, "database") if stored else None
 
 
-# -- back-off ------------------------------------------------------------------------------------
-
-
-def clock() -> float:
-    """Seconds on a monotonic clock; the one place pages read time, so tests can replace it."""
-    return time.monotonic()
+# -- signing in ----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class Backoff:
-    """Wrong passcode attempts of one browser session; immutable, so a page just stores the latest.
+class SignIn:
+    """The outcome of one passcode attempt: a session token, or why not and how long to wait."""
 
-    The first wrong attempt costs nothing; from the second on, the session
-    waits ``min(2 ** (failures - 1), 30)`` seconds before the next attempt counts.
+    token: str | None = None
+    problem: str | None = None  # "wrong" | "wait" | "missing"
+    wait_seconds: int = 0
+
+
+def sign_in(
+    engine: sa.Engine,
+    credential: LeaderCredential | None,
+    passcode: str,
+    client: str,
+    *,
+    lifetime: timedelta,
+    now: float,
+    limiter: limits.SignInLimiter | None = None,
+) -> SignIn:
+    """Check one passcode from `client` (an address key); a right one starts a leader session.
+
+    Every attempt spends from the limiter first; one refused there is not
+    hashed at all, so it costs the server nothing and teaches the guesser
+    nothing. `now` is the limiter's monotonic clock.
     """
-
-    failures: int = 0
-    locked_until: float = 0.0
-
-    @staticmethod
-    def delay(failures: int) -> int:
-        if failures < 2:
-            return 0
-        return min(2 ** (failures - 1), MAX_DELAY_S)
-
-    def failed(self, now: float) -> Backoff:
-        failures = self.failures + 1
-        return Backoff(failures, now + self.delay(failures))
-
-    def wait_seconds(self, now: float) -> int:
-        """Whole seconds still to wait (0 when an attempt may be made now)."""
-        return max(0, math.ceil(self.locked_until - now))
-
-    def is_locked(self, now: float) -> bool:
-        return self.wait_seconds(now) > 0
+    limiter = limiter or limits.SIGN_IN  # read at each call: tests swap in a fresh one
+    wait = limiter.attempt(client, now)
+    if wait > 0:
+        log.warning("leader sign-in refused for %s: too many wrong passcodes", client)
+        return SignIn(problem="wait", wait_seconds=math.ceil(wait))
+    if credential is None:
+        return SignIn(problem="missing")
+    if not credential.accepts(passcode):
+        log.warning("leader sign-in failed for %s: wrong passcode", client)
+        return SignIn(problem="wrong", wait_seconds=math.ceil(limiter.wait(client, now)))
+    limiter.succeeded(client, now)
+    log.info("leader signed in from %s", client)
+    return SignIn(token=sessions.create(engine, lifetime))
 
 
 # -- OpenID Connect ------------------------------------------------------------------------------
@@ -294,6 +308,18 @@ def email_allowed(email: str | None, allowed: Iterable[str]) -> bool:
     if not email:
         return False
     return email.strip().lower() in {a.strip().lower() for a in allowed}
+
+
+def oidc_leader_email(user: Mapping[str, object], allowed: Iterable[str]) -> str | None:
+    """The e-mail of a signed-in OIDC user who is a leader, else None.
+
+    Only an address the identity provider marks verified (``email_verified``
+    true) counts: some providers let anyone type any address into a profile.
+    """
+    email = user.get("email")
+    if not user.get("is_logged_in") or user.get("email_verified") is not True:
+        return None
+    return str(email) if isinstance(email, str) and email_allowed(email, allowed) else None
 
 
 def authlib_installed() -> bool:

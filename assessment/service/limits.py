@@ -1,4 +1,4 @@
-"""How fast one network may submit survey answers: a token bucket per client address.
+"""How fast one network may submit survey answers or guess the leader passcode: token buckets.
 
 Anyone with a round's link may answer, without an account, so nothing but the
 network they come from tells one sender from another. Each network gets a
@@ -20,6 +20,17 @@ reports none, so the page falls back to one bucket per browser session (see
 `client_key`); on another host they all share one bucket. Limit the rate in
 the proxy then, where the real address is known.
 
+Leader passcode attempts (`SIGN_IN`) spend from two buckets, one per client
+address and one for the whole process, before the passcode is even checked
+(so a hundred requests sent at once cannot all slip past a bucket that holds
+five), and a right passcode gives its attempt back, so a leader is never
+slowed by their own sign-ins: a script that guesses from one address gets `SIGN_IN_PER_CLIENT_BURST`
+tries and then one every `SIGN_IN_PER_CLIENT_REFILL_SECONDS`, and guesses
+spread over many addresses together get no more than one every
+`SIGN_IN_OVERALL_REFILL_SECONDS` after the first `SIGN_IN_OVERALL_BURST`. The
+sign-in route sees the address of the connection, or, behind a proxy listed in
+ASSESSMENT_TRUSTED_PROXIES, the one the proxy forwarded.
+
 Pure: no Streamlit, no database; the clock is passed in, and `clock` is the one
 place pages read it, so tests replace it instead of sleeping.
 """
@@ -35,7 +46,19 @@ from dataclasses import dataclass, field
 from assessment.policy import SUBMIT_BURST, SUBMIT_REFILL_SECONDS
 from assessment.vocabulary import plural
 
-__all__ = ["SUBMISSIONS", "RateLimiter", "client_key", "clock", "too_many_text"]
+__all__ = [
+    "SIGN_IN",
+    "SIGN_IN_OVERALL_BURST",
+    "SIGN_IN_OVERALL_REFILL_SECONDS",
+    "SIGN_IN_PER_CLIENT_BURST",
+    "SIGN_IN_PER_CLIENT_REFILL_SECONDS",
+    "SUBMISSIONS",
+    "RateLimiter",
+    "SignInLimiter",
+    "client_key",
+    "clock",
+    "too_many_text",
+]
 
 MAX_CLIENTS = 10_000
 """Networks remembered at once; a full bucket is forgotten first (it is the same as none)."""
@@ -89,6 +112,22 @@ class RateLimiter:
             self._buckets[key] = _Bucket(level, now)
             return (1.0 - level) * self.refill_seconds
 
+    def refund(self, key: str, now: float) -> None:
+        """Give back one spent unit of `key`'s allowance (an attempt that turned out fine)."""
+        with self._lock:
+            bucket = self._buckets.get(key)
+            if bucket is not None:
+                self._buckets[key] = _Bucket(
+                    min(float(self.burst), self._level(bucket, now) + 1), now
+                )
+
+    def wait(self, key: str, now: float) -> float:
+        """Seconds until `key` may spend one (0: now), without spending anything."""
+        with self._lock:
+            bucket = self._buckets.get(key)
+            level = float(self.burst) if bucket is None else self._level(bucket, now)
+            return 0.0 if level >= 1.0 else (1.0 - level) * self.refill_seconds
+
     def _prune(self, now: float) -> None:
         if len(self._buckets) <= self.max_clients:
             return
@@ -100,6 +139,41 @@ class RateLimiter:
 
 SUBMISSIONS = RateLimiter(SUBMIT_BURST, SUBMIT_REFILL_SECONDS)
 """The survey's one limiter: every submission of this process spends from it."""
+
+
+SIGN_IN_PER_CLIENT_BURST = 5
+SIGN_IN_PER_CLIENT_REFILL_SECONDS = 30.0
+SIGN_IN_OVERALL_BURST = 30
+SIGN_IN_OVERALL_REFILL_SECONDS = 4.0
+
+
+@dataclass
+class SignInLimiter:
+    """Leader passcode attempts, counted per client address and for the whole process."""
+
+    per_client: RateLimiter
+    overall: RateLimiter
+
+    def attempt(self, client: str, now: float) -> float:
+        """Spend one attempt of `client` and of everyone: 0 when allowed, else seconds to wait."""
+        wait = self.per_client.take(client, now)
+        return wait if wait > 0 else self.overall.take("*", now)
+
+    def succeeded(self, client: str, now: float) -> None:
+        """A right passcode: its attempt counts against no one."""
+        self.per_client.refund(client, now)
+        self.overall.refund("*", now)
+
+    def wait(self, client: str, now: float) -> float:
+        """Seconds before `client` may try again (0: now), spending nothing."""
+        return max(self.per_client.wait(client, now), self.overall.wait("*", now))
+
+
+SIGN_IN = SignInLimiter(
+    RateLimiter(SIGN_IN_PER_CLIENT_BURST, SIGN_IN_PER_CLIENT_REFILL_SECONDS),
+    RateLimiter(SIGN_IN_OVERALL_BURST, SIGN_IN_OVERALL_REFILL_SECONDS),
+)
+"""The sign-in route's one limiter (per process, like `SUBMISSIONS`)."""
 
 
 def client_key(address: str | None, session: str) -> str:

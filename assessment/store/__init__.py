@@ -6,7 +6,9 @@ needs a running app. Every write is one transaction.
 
 Split by concept -- `rounds`, `responses` (submitting), `reads` (the wide
 table, counts, comments), `drafts`, `importing` -- and re-exported here, so
-callers write ``from assessment.store import submit_response``.
+callers write ``from assessment.store import submit_response``. Leader
+sessions keep their short names in their module: ``from assessment.store
+import sessions``, then ``sessions.create`` / ``is_active`` / ``revoke``.
 """
 
 from __future__ import annotations

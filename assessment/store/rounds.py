@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from numbers import Integral
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,9 +20,22 @@ from sqlalchemy.engine import Connection, CursorResult, Engine, Row
 
 from assessment.bank import Bank, bank_from_dict, control_characters, escape_character
 from assessment.errors import InputError, NotFoundError
-from assessment.policy import MAX_NAME_CHARS, MAX_TOKEN_CHARS, min_group_size_problem
+from assessment.policy import (
+    DRAFT_DAYS,
+    MAX_NAME_CHARS,
+    MAX_TEAM_HEADCOUNT,
+    MAX_TOKEN_CHARS,
+    min_group_size_problem,
+)
 from assessment.round import Round
-from assessment.store.schema import reading, round_items, rounds, writing
+from assessment.store.schema import (
+    drafts,
+    reading,
+    round_items,
+    rounds,
+    team_headcounts,
+    writing,
+)
 
 __all__ = [
     "Round",
@@ -31,10 +45,12 @@ __all__ = [
     "new_pk",
     "not_found",
     "now_utc",
+    "open_drafts",
     "open_round",
     "reopen_round",
     "round_bank",
     "round_row",
+    "team_headcounts_of",
 ]
 
 
@@ -156,21 +172,45 @@ def _round_problems(name: str, teams: Sequence[str], min_group_size: object) -> 
     return problems
 
 
+def _headcount_problems(teams: Sequence[str], headcounts: Mapping[str, object]) -> list[str]:
+    """Why an expected headcount cannot be stored: it names a listed team, and is 1 or more."""
+    listed = {team.strip() for team in teams if isinstance(team, str)}
+    problems = []
+    for team, headcount in headcounts.items():
+        label = f"expected headcount of '{team}'"
+        if team.strip() not in listed:
+            problems.append(f"{label}: no such team in this round; list the team first")
+        elif (
+            not isinstance(headcount, Integral)
+            or isinstance(headcount, bool)
+            or not 1 <= int(headcount) <= MAX_TEAM_HEADCOUNT
+        ):
+            problems.append(
+                f"{label}: must be a whole number from 1 to {MAX_TEAM_HEADCOUNT}"
+                f" (got {headcount!r}); leave it out when you do not know it"
+            )
+    return problems
+
+
 def open_round(
     engine: Engine,
     name: str,
     teams: Sequence[str],
     bank: Bank,
     min_group_size: int | None = None,
+    headcounts: Mapping[str, int] | None = None,
 ) -> Round:
     """Open a round with an unguessable token and a snapshot of `bank`.
 
     `min_group_size` defaults to the bank's and is fixed for the round's life,
-    so respondents are promised one anonymity threshold. Raises `InputError`
-    listing every problem with the name, the teams or the size.
+    so respondents are promised one anonymity threshold. `headcounts` is how
+    many people the leader expects per team, for any of its teams (optional):
+    the Rounds page turns it into response rates. Raises `InputError` listing
+    every problem with the name, the teams, the size or a headcount.
     """
     size = bank.min_group_size if min_group_size is None else min_group_size
-    problems = _round_problems(name, teams, size)
+    headcounts = dict(headcounts or {})
+    problems = _round_problems(name, teams, size) + _headcount_problems(teams, headcounts)
     if problems:
         raise InputError(problems)
     token = new_round_token()
@@ -195,6 +235,14 @@ def open_round(
                 for pos, item_id in enumerate(bank.item_ids)
             ],
         )
+        if headcounts:
+            conn.execute(
+                team_headcounts.insert(),
+                [
+                    {"round_id": round_id, "team": team.strip(), "headcount": int(headcount)}
+                    for team, headcount in headcounts.items()
+                ],
+            )
         return round_from_row(round_row(conn, token))
 
 
@@ -216,6 +264,33 @@ def list_rounds(engine: Engine) -> list[Round]:
     query = sa.select(rounds).order_by(rounds.c.created_at.desc(), rounds.c.id.desc())
     with reading(engine) as conn:
         return [round_from_row(row) for row in conn.execute(query)]
+
+
+def team_headcounts_of(engine: Engine, token: str) -> dict[str, int]:
+    """The expected headcount of each team that has one, as given when the round opened."""
+    query = (
+        sa.select(team_headcounts.c.team, team_headcounts.c.headcount)
+        .join(rounds, rounds.c.id == team_headcounts.c.round_id)
+        .where(rounds.c.token == token)
+    )
+    with reading(engine) as conn:
+        round_row(conn, token)
+        return {str(team): int(headcount) for team, headcount in conn.execute(query)}
+
+
+def open_drafts(engine: Engine, token: str) -> int:
+    """How many surveys of the round are started and not submitted (drafts still kept).
+
+    Closing a round loses them, so the Rounds page asks before it closes. A
+    draft untouched for `DRAFT_DAYS` no longer counts: it is never loaded again.
+    """
+    cutoff = now_utc() - timedelta(days=DRAFT_DAYS)
+    with reading(engine) as conn:
+        row = round_row(conn, token)
+        query = sa.select(sa.func.count()).where(
+            drafts.c.round_id == row.id, drafts.c.updated_at >= cutoff
+        )
+        return int(conn.scalar(query) or 0)
 
 
 def _set_open(engine: Engine, token: str, is_open: bool) -> Round:

@@ -52,14 +52,17 @@ __all__ = [
     "drafts",
     "init_db",
     "leader_credentials",
+    "leader_sessions",
     "make_engine",
     "metadata",
+    "project_gate_answers",
     "publications",
     "reading",
     "responses",
     "round_items",
     "rounds",
     "schema_version",
+    "team_headcounts",
     "writing",
 ]
 
@@ -157,6 +160,8 @@ answers = sa.Table(
     # size of what crosses the driver (see reads.py).
     sa.Column("response_pk", sa.ForeignKey("responses.pk", ondelete="CASCADE"), primary_key=True),
     sa.Column("item_pos", sa.SmallInteger, primary_key=True, autoincrement=False),
+    # 1..points a scale point; NULL "don't know" (or a bank's combined "don't know / not
+    # applicable"); -1 "not applicable" (`survey.NOT_APPLICABLE_CODE`); no row: skipped.
     sa.Column("value", sa.SmallInteger, nullable=True),
     # Clustered by response on SQLite: a round's answers are read in one range scan.
     sqlite_with_rowid=False,
@@ -246,10 +251,66 @@ def _v3_publications(conn: Connection) -> None:
     )
 
 
+team_headcounts = sa.Table(
+    "team_headcounts",
+    metadata,
+    # How many people a leader expects to answer per team, if they said so when the round
+    # opened: the Rounds page turns it into a response rate. A team without a row has none.
+    sa.Column("round_id", sa.ForeignKey("rounds.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("team", sa.String(200), primary_key=True),
+    sa.Column("headcount", sa.Integer, nullable=False),
+)
+
+
+def _team_headcounts(conn: Connection) -> None:
+    """Expected headcounts per team, optional, for response rates while a round runs."""
+    team_headcounts.create(conn, checkfirst=True)
+
+
+project_gate_answers = sa.Table(
+    "project_gate_answers",
+    metadata,
+    # The routing answer of a response whose bank asks "does your team's work include
+    # projects?" (`Bank.project_gate`); no row: not asked (no gate, or an imported response).
+    sa.Column("response_pk", sa.ForeignKey("responses.pk", ondelete="CASCADE"), primary_key=True),
+    sa.Column("works_in_projects", sa.Boolean, nullable=False),
+)
+
+
+def _answer_kinds(conn: Connection) -> None:
+    """Not applicable apart from don't know, and the routing answer kept with a response.
+
+    ``answers.value`` holds -1 for "not applicable" from now on (NULL stays "don't
+    know", which in a bank with one combined choice is that choice): no stored row
+    changes meaning, so only the routing answers' table is new.
+    """
+    project_gate_answers.create(conn, checkfirst=True)
+
+
+leader_sessions = sa.Table(
+    "leader_sessions",
+    metadata,
+    # One row per leader sign-in (store/sessions.py): the SHA-256 of the random token the
+    # browser keeps in its cookie, never the token itself; no name, address or e-mail.
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=False),
+    sa.Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+
+def _leader_sessions(conn: Connection) -> None:
+    """Leader sign-ins that outlive a reload: one record per signed-in browser."""
+    leader_sessions.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [
     _v1_create_tables,
     _v2_leader_credentials,
     _v3_publications,
+    _team_headcounts,
+    _answer_kinds,
+    _leader_sessions,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

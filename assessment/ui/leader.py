@@ -1,15 +1,21 @@
 """Leader access for pages: who is signed in, the gate of every leader page, the demo offer.
 
-The checks themselves live in `assessment.service.auth` (no Streamlit); this module
-keeps the session-state keys in one place and turns outcomes into messages.
-A leader is a session that entered the passcode, or — when ``[auth]`` is set
-up in secrets.toml — a signed-in OpenID Connect user whose e-mail is on the
-``ASSESSMENT_LEADER_EMAILS`` list.
+The checks themselves live in `assessment.service.auth` and `assessment.store.sessions`
+(no Streamlit); this module keeps the session-state keys in one place and turns outcomes
+into messages. A leader is
+
+- a browser whose leader cookie (set by the sign-in route, `ui/server.py`) names a live
+  leader session: checked against the database on every run, so a reload or a new tab
+  stays signed in, signing out anywhere ends it everywhere, and a copied Streamlit session
+  id without the cookie grants nothing (session state holds no sign-in at all); or
+- when ``[auth]`` is set up in secrets.toml, a signed-in OpenID Connect user whose
+  verified e-mail is on the ``ASSESSMENT_LEADER_EMAILS`` list.
 """
 
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import streamlit as st
 
@@ -17,35 +23,32 @@ from assessment import store
 from assessment.bank import load_bank
 from assessment.errors import AssessmentError
 from assessment.service import auth, demo
-from assessment.ui import pages
+from assessment.store import sessions
+from assessment.ui import pages, server
 from assessment.ui.common import engine, md_text, settings
 
 __all__ = [
-    "LEADER_KEY",
-    "PASSCODE_KEY",
     "ROUND_BANK_KEY",
     "ROUND_NAME_KEY",
     "ROUND_SIZE_KEY",
     "ROUND_TEAMS_KEY",
+    "credential_problem",
     "is_leader",
+    "leader_cookie",
     "leader_emails",
     "notify",
     "offer_demo",
     "oidc_configured",
     "oidc_user_email",
     "require_leader",
-    "sign_in_with_passcode",
+    "sign_in_problem_text",
     "sign_out",
     "take_notice",
-    "wait_seconds",
 ]
 
-LEADER_KEY = "leader_signed_in"
 # Widget keys of the leader pages, here so tests can import them without running a page.
-PASSCODE_KEY = "sign_in_passcode"
 ROUND_NAME_KEY, ROUND_TEAMS_KEY = "round_name", "round_teams"
 ROUND_BANK_KEY, ROUND_SIZE_KEY = "round_bank", "round_size"
-_BACKOFF_KEY = "leader_backoff"
 _NOTICE_KEY = "leader_notice"
 
 
@@ -55,27 +58,21 @@ def _env_password() -> str | None:
 
 
 @st.cache_resource(show_spinner=False)
-def _announce_passcode() -> bool:
-    """Create the first-start passcode and print it, once per process (not per session)."""
-    env_password = _env_password()
-    passcode = auth.ensure_passcode(engine(), env_password)
-    print(auth.passcode_banner(passcode, env_password=bool(env_password)), flush=True)
-    return True
-
-
-@st.cache_resource(show_spinner=False)
 def _env_credential() -> auth.LeaderCredential | None:
-    """The chosen password, hashed once per process rather than at every attempt."""
+    """The chosen password, hashed once per process rather than at every page view."""
     env_password = _env_password()
     if not env_password:
         return None
     return auth.leader_credential(engine(), env_password)
 
 
-def _credential() -> auth.LeaderCredential | None:
-    # The stored hash is read at every attempt, so `assessment leader reset-passcode`
-    # takes effect without a restart.
-    return _env_credential() or auth.leader_credential(engine())
+def credential_problem() -> list[str]:
+    """What is wrong with the leader credential's configuration (a malformed hash), if anything."""
+    try:
+        _env_credential() or auth.leader_credential(engine())
+    except AssessmentError as exc:
+        return list(exc.problems)
+    return []
 
 
 # -- OpenID Connect ------------------------------------------------------------------------------
@@ -98,24 +95,38 @@ def leader_emails() -> frozenset[str]:
         return frozenset()
 
 
-def oidc_user_email() -> str | None:
-    """The e-mail of the OIDC user signed in to this session, if any."""
+def _oidc_user() -> dict[str, Any]:
     if not oidc_configured() or not st.user.get("is_logged_in"):
-        return None
-    email = st.user.get("email")
+        return {}
+    return dict(st.user.to_dict())
+
+
+def oidc_user_email() -> str | None:
+    """The e-mail of the OIDC user signed in to this session, if any (verified or not)."""
+    email = _oidc_user().get("email")
     return str(email) if email else None
+
+
+def _oidc_leader() -> str | None:
+    user = _oidc_user()
+    return auth.oidc_leader_email(user, leader_emails()) if user else None
 
 
 # -- the gate ------------------------------------------------------------------------------------
 
 
+def leader_cookie() -> str | None:
+    """The leader session token this browser sent with the page's connection, if any."""
+    token = st.context.cookies.get(server.COOKIE)
+    return str(token) if token else None
+
+
 def is_leader() -> bool:
-    """True when this session may see leader pages."""
-    _announce_passcode()
-    if st.session_state.get(LEADER_KEY, False):
+    """True when this browser may see leader pages; asks the database on every run."""
+    token = leader_cookie()
+    if token is not None and sessions.is_active(engine(), token):
         return True
-    email = oidc_user_email()
-    return email is not None and auth.email_allowed(email, leader_emails())
+    return _oidc_leader() is not None
 
 
 def require_leader() -> None:
@@ -131,52 +142,27 @@ def require_leader() -> None:
 # -- signing in and out --------------------------------------------------------------------------
 
 
-def _backoff() -> auth.Backoff:
-    backoff = st.session_state.get(_BACKOFF_KEY)
-    return backoff if isinstance(backoff, auth.Backoff) else auth.Backoff()
-
-
-def wait_seconds() -> int:
-    """Seconds this session must wait before its next passcode attempt counts."""
-    return _backoff().wait_seconds(auth.clock())
-
-
 def _too_many(wait: int) -> str:
     return f"Too many attempts; try again in {wait} s."
 
 
-def sign_in_with_passcode(passcode: str) -> str | None:
-    """Check a passcode for this session; None on success, else the message to show.
-
-    Attempts during a wait are refused without being checked or counted.
-    """
-    now = auth.clock()
-    backoff = _backoff()
-    if backoff.is_locked(now):
-        return _too_many(backoff.wait_seconds(now))
-    if not passcode:
-        return "Enter the leader passcode."
-    try:
-        credential = _credential()
-        accepted = credential is not None and credential.accepts(passcode)
-    except AssessmentError as exc:  # a malformed hash in the settings or the database
-        # Role Radar's own words about its settings (no one's input), with Markdown meant.
-        return "Leader sign-in is misconfigured: " + " ".join(exc.problems)
-    if credential is None:
-        return "No leader passcode is set up. Set ASSESSMENT_LEADER_PASSWORD and restart."
-    if accepted:
-        st.session_state[LEADER_KEY] = True
-        st.session_state.pop(_BACKOFF_KEY, None)
-        return None
-    backoff = backoff.failed(now)
-    st.session_state[_BACKOFF_KEY] = backoff
-    wait = backoff.wait_seconds(now)
-    return "That passcode is not right." + (f" {_too_many(wait)}" if wait else "")
+def sign_in_problem_text(problem: str, wait: int) -> str:
+    """What the sign-in route's answer ``?sign_in=<problem>&wait=<s>`` means, in words."""
+    if problem == "wrong":
+        return "That passcode is not right." + (f" {_too_many(wait)}" if wait else "")
+    if problem == "wait":
+        return _too_many(max(wait, 1))
+    if problem == "missing":
+        return (
+            "No leader passcode is set up. Restart the server to have one printed,"
+            " or set ASSESSMENT_LEADER_PASSWORD."
+        )
+    return "Leader sign-in did not work. The server log says why."
 
 
 def sign_out() -> None:
-    """Forget the leader credential of this session (and the OIDC sign-in, if any)."""
-    st.session_state[LEADER_KEY] = False
+    """End this browser's leader session in every tab (and the OIDC sign-in, if any)."""
+    sessions.revoke(engine(), leader_cookie())
     if oidc_user_email() is not None:
         st.logout()
 
@@ -213,7 +199,7 @@ def _load_demo() -> None:
         notify("error", "The demo could not be loaded.\n\n" + problems)
         return
     name = md_text(current.name)
-    notify("success", f"Demo loaded: “{name}” and the quarter before it, with answers.")
+    notify("success", f"Demo loaded: “{name}” and the quarters before it, with answers.")
 
 
 def offer_demo(key: str = "load_demo") -> bool:
@@ -226,8 +212,9 @@ def offer_demo(key: str = "load_demo") -> bool:
     with st.container(border=True):
         st.markdown("**No rounds yet.** Load the demo to see a full dashboard at once.")
         st.caption(
-            f"Two rounds of realistic made-up answers from {len(demo.DEMO_TEAMS)} teams,"
-            " a quarter apart. Open your own round whenever you are ready; the demo rounds"
+            f"{len(demo.demo_round_names())} rounds of realistic made-up answers from"
+            f" {len(demo.DEMO_TEAMS)} teams, a quarter apart. Open your own round whenever"
+            " you are ready; the demo rounds"
             " are clearly named."
         )
         st.button(

@@ -1,17 +1,41 @@
-"""AppTest support: a temp database that the app's cached engine points at."""
+"""AppTest support: a temp database that the app's cached engine points at, a leader's cookie."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 import streamlit as st
 
+from assessment.store import sessions
 from assessment.store.schema import init_db, make_engine
+from assessment.ui import leader
 
 APP_PASSWORD = "a leader passcode for tests"
+TEST_COOKIE_KEY = "test_leader_cookie"
+"""Where an AppTest keeps the leader cookie a browser would send (AppTest sends no cookies)."""
+
+
+@pytest.fixture(autouse=True)
+def leader_cookie_from_session_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages read the leader cookie through `leader.leader_cookie`; in AppTest, from here."""
+    monkeypatch.setattr(leader, "leader_cookie", lambda: st.session_state.get(TEST_COOKIE_KEY))
+
+
+def as_leader(at: Any) -> Any:
+    """Sign an AppTest in as a browser is: a live leader session in the app's database
+    (ASSESSMENT_DATABASE_URL, see `app_engine`) and its token presented as the cookie."""
+    engine = make_engine(os.environ["ASSESSMENT_DATABASE_URL"])
+    try:
+        at.session_state[TEST_COOKIE_KEY] = sessions.create(engine, timedelta(hours=1))
+    finally:
+        engine.dispose()
+    return at
 
 
 @pytest.fixture

@@ -45,9 +45,11 @@ CHROMIUM_ARGS = [
 DEFAULT_TIMEOUT_MS = 30_000  # Playwright's own default, restored for every test
 EXPECT_TIMEOUT_MS = 15_000
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+# Layout follows the viewport's CSS width; a device scale of 2 would only make Chromium
+# paint four times the pixels on every rerun. Screenshots for people use their own scale.
 PHONE = {
     "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
+    "device_scale_factor": 1,
     "is_mobile": True,
     "has_touch": True,
 }
@@ -189,8 +191,12 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
         **os.environ,
         "ASSESSMENT_DATABASE_URL": database_url,
         "ASSESSMENT_LEADER_PASSWORD": LEADER_PASSWORD,
-        "ASSESSMENT_BASE_URL": f"http://127.0.0.1:{port}",
+        # As behind a reverse proxy on the same host: uvicorn takes the client address from
+        # X-Forwarded-For on connections from here (tests/test_sign_in_browser.py uses it).
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
     }
+    # No ASSESSMENT_BASE_URL, as on a fresh install: share links take the browser's address.
+    env.pop("ASSESSMENT_BASE_URL", None)
     # runner.postScriptGC: Streamlit runs gc.collect(2) after every script run, ~0.1 s with
     # this app's imports while holding the GIL; a test server never lives long enough to
     # need it, and it was a third of the server's time in the browser tests.
@@ -264,12 +270,20 @@ def rerun(page: Any) -> Iterator[None]:
 
 
 def sign_in_leader(page: Any, app_server: AppServer) -> None:
-    """Sign in through the sign-in page; later moves must stay in-app (session state)."""
+    """Sign the tab in as a leader and open the sign-in page, which then says "Signed in.".
+
+    Posts the passcode to the server's sign-in route as the page's form does (the tab's
+    context keeps the cookie it sets), so later `page.goto` calls stay signed in too, until
+    the tab's cookies are cleared. tests/test_sign_in_browser.py drives the form itself.
+    """
+    reply = page.request.post(
+        f"{app_server.url}/auth/sign-in",
+        form={"passcode": app_server.leader_password},
+        max_redirects=0,
+    )
+    assert reply.status == 303 and reply.headers["location"].endswith("/results"), reply.status
     page.goto(f"{app_server.url}/sign_in")
     wait_idle(page)
-    page.get_by_role("textbox", name="Leader passcode").fill(app_server.leader_password)
-    with rerun(page):
-        page.get_by_role("button", name="Sign in").click()
     page.get_by_text("Signed in.").wait_for()
 
 

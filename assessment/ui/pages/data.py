@@ -22,17 +22,24 @@ import streamlit as st
 from assessment import store
 from assessment.errors import AssessmentError
 from assessment.interchange.forms import ImportPlan, prepare_import
-from assessment.policy import MAX_IMPORT_BYTES
+from assessment.policy import COMMENT_MIN_GROUP_SIZE, MAX_IMPORT_BYTES
 from assessment.results.text import round_label
 from assessment.results.view import default_round
 from assessment.scoring.privacy import shown_total
-from assessment.service.exports import GROUPINGS, export_name, round_export
+from assessment.service.exports import (
+    GROUPINGS,
+    comments_file,
+    export_name,
+    responses_file,
+    round_export,
+)
 from assessment.store.responses import answers_source
 from assessment.ui.common import engine, md_text
 from assessment.ui.leader import notify, offer_demo, require_leader, take_notice
 
 ROUND_KEY = "data_round"
 SCORES_BY_KEY, RETRO_BY_KEY = "data_scores_by", "data_retro_by"
+COMMENTS_BY_KEY = "data_comments_by"
 UPLOAD_KEY, CONFIRM_KEY = "data_upload", "data_confirm_import"
 IMPORTED_KEY = "data_imported"  # file digests imported in this session
 UPLOAD_TYPES = ["csv", "txt", "tsv"]  # Excel saves "Unicode text" (UTF-16, tabs) as .txt
@@ -90,46 +97,79 @@ def grouping(label: str, options: list[str], key: str) -> tuple[str, ...]:
 
 
 def downloads(rnd: store.Round, responses: int) -> None:
-    st.subheader("Download", anchor=False)
+    st.header("Download", anchor=False)
     if not responses:
-        st.info("This round has no responses yet: there is nothing to download.")
-        return
+        st.info("This round has no responses yet: only its codebook can be downloaded.")
+    else:
+        with st.container(border=True):
+            st.markdown(
+                "**Scores** — every dimension and lens; groups below the minimum size stay empty"
+            )
+            st.caption("Dimension, lens and role names stand beside their ids.")
+            by = grouping("Scores for", list(GROUPINGS), SCORES_BY_KEY)
+            download_button("Scores CSV", "download_scores", rnd, "scores", by)
+        with st.container(border=True):
+            st.markdown(
+                "**Retro pack** — findings and retrospective prompts, one row per dimension"
+            )
+            st.caption(
+                "One prompt per column: pasted into a retro board, each becomes its own sticky."
+            )
+            by = grouping("Retro pack for", RETRO_GROUPINGS, RETRO_BY_KEY)
+            download_button("Retro pack CSV", "download_retro", rnd, "retro", by)
+        with st.container(border=True):
+            comments_download(rnd)
+        with st.container(border=True):
+            responses_download(rnd, responses)
     with st.container(border=True):
         st.markdown(
-            "**Scores** — every dimension and lens; groups below the minimum size stay empty"
+            "**Codebook** — what each column of the responses file means: every statement's"
+            " text, dimension, lens and keying, and what each answer value stands for"
         )
-        by = grouping("Scores for", list(GROUPINGS), SCORES_BY_KEY)
-        download_button("Scores CSV", "download_scores", rnd, "scores", by)
-    with st.container(border=True):
-        st.markdown("**Retro pack** — findings and retrospective prompts, one row per dimension")
-        st.caption("One prompt per column: pasted into a retro board, each becomes its own sticky.")
-        by = grouping("Retro pack for", RETRO_GROUPINGS, RETRO_BY_KEY)
-        download_button("Retro pack CSV", "download_retro", rnd, "retro", by)
-    with st.container(border=True):
-        # Only what the privacy decision lets through, or no file (scoring/microdata.py).
-        from assessment.service.exports import responses_file
+        download_button("Codebook CSV", "download_codebook", rnd, "codebook", ())
 
-        offer, minimum = responses_file(engine(), rnd.token), rnd.min_group_size
-        if offer.problem is not None:
-            st.markdown("**Responses** — one row per response: not offered for this round")
-            st.info(offer.problem, icon=":material/visibility_off:")
-            return
-        held = {
-            ("team", "role"): "with team and role (every team × role group has at least"
-            f" {minimum} people)",
-            ("team",): "with team; role left empty, because some roles within a team are"
-            f" fewer than {minimum} people",
-            ("role",): "with role; team left empty, because some teams within a role are"
-            f" fewer than {minimum} people",
-            (): "without team or role: either would narrow some people down to fewer than"
-            f" {minimum}",
-        }[offer.columns]
-        st.markdown(f"**Responses** — all {responses} responses, one row each, in random order")
-        st.caption(
-            f"Answers {held}. Days, not times; fresh ids; no comments."
-            " Keep this file among leaders; share scores or the retro pack instead."
-        )
-        download_button("Responses CSV", "download_responses", rnd, "responses", ())
+
+def comments_download(rnd: store.Round) -> None:
+    """Comments, word for word, under each group the results page shows them for (10 or more)."""
+    st.markdown(
+        f"**Comments** — word for word, under each group of {COMMENT_MIN_GROUP_SIZE} or more"
+        " respondents"
+    )
+    problem = comments_file(engine(), rnd.token)
+    if problem is not None:
+        st.info(problem, icon=":material/visibility_off:")
+        return
+    st.caption(
+        f"Groups with fewer than {COMMENT_MIN_GROUP_SIZE} respondents show none of their"
+        " comments here, as on the results page; comments carry no answers, times or ids."
+    )
+    by = grouping("Comments for", list(GROUPINGS), COMMENTS_BY_KEY)
+    download_button("Comments CSV", "download_comments", rnd, "comments", by)
+
+
+def responses_download(rnd: store.Round, responses: int) -> None:
+    """Only what the privacy decision lets through, or no file (scoring/microdata.py)."""
+    offer, minimum = responses_file(engine(), rnd.token), rnd.min_group_size
+    if offer.problem is not None:
+        st.markdown("**Responses** — one row per response: not offered for this round")
+        st.info(offer.problem, icon=":material/visibility_off:")
+        return
+    held = {
+        ("team", "role"): "with team and role (every team × role group has at least"
+        f" {minimum} people)",
+        ("team",): "with team; role left empty, because some roles within a team are"
+        f" fewer than {minimum} people",
+        ("role",): "with role; team left empty, because some teams within a role are"
+        f" fewer than {minimum} people",
+        (): f"without team or role: either would narrow some people down to fewer than {minimum}",
+    }[offer.columns]
+    st.markdown(f"**Responses** — all {responses} responses, one row each, in random order")
+    st.caption(
+        f"Answers {held}. Days, not times; fresh ids; no comments. Statements and roles by id:"
+        " the codebook below names them. Keep this file among leaders; share scores or the"
+        " retro pack instead."
+    )
+    download_button("Responses CSV", "download_responses", rnd, "responses", ())
 
 
 # -- import --------------------------------------------------------------------------------------
@@ -207,7 +247,7 @@ def importable(rnd: store.Round) -> bool:
 
 
 def imports(rnd: store.Round) -> None:
-    st.subheader("Import", anchor=False)
+    st.header("Import", anchor=False)
     st.caption(
         "A Role Radar responses CSV, a Google Forms export (Responses → Download responses),"
         " or a Microsoft Forms export saved from Excel as *CSV UTF-8* (or *Unicode text*)."

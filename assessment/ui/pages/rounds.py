@@ -1,11 +1,18 @@
 """Rounds: open a survey round, share its link, follow the response counts, close it.
 
+Share links start from ASSESSMENT_BASE_URL when it is set, else from the
+address this browser is on (`service.setup.link_base`); a loopback address
+gets a warning that others cannot open the links, with the fix.
+
 Round, team and bank-file names are what a leader typed or a file holds: every one
 is shown through `md_text` (Markdown in a name must not fetch an image or make a
 link). Selectbox options need no escaping: Streamlit shows them as plain text.
 """
 
 from __future__ import annotations
+
+import contextlib
+from pathlib import Path
 
 import streamlit as st
 
@@ -16,11 +23,16 @@ from assessment.policy import MIN_GROUP_SIZE_FLOOR, default_min_group_size
 from assessment.service.participation import participation
 from assessment.service.setup import (
     BankFile,
+    LinkBase,
+    close_question,
     discover_banks,
-    parse_teams,
+    link_base,
+    parse_team_plan,
     qr_png,
 )
 from assessment.settings import share_link
+from assessment.store.rounds import open_drafts
+from assessment.ui import pages
 from assessment.ui.common import engine, md_text, settings
 from assessment.ui.leader import (
     ROUND_BANK_KEY,
@@ -49,12 +61,14 @@ def _open_round(banks: dict[str, BankFile]) -> None:
     try:
         # Re-read the file: it may have changed since the page listed it.
         bank = load_bank(banks[st.session_state[ROUND_BANK_KEY]].path)
+        plan = parse_team_plan(st.session_state[ROUND_TEAMS_KEY])
         rnd = store.open_round(
             engine(),
             st.session_state[ROUND_NAME_KEY],
-            parse_teams(st.session_state[ROUND_TEAMS_KEY]),
+            plan.teams,
             bank,
             int(st.session_state[ROUND_SIZE_KEY]),
+            plan.headcounts,
         )
     except AssessmentError as exc:
         problems = "\n".join(f"- {md_text(problem)}" for problem in exc.problems)
@@ -102,8 +116,10 @@ def open_round_form() -> None:
         st.text_area(
             "Teams",
             key=ROUND_TEAMS_KEY,
-            placeholder="Platform\nPayments\nMobile app",
-            help="One team per line. Respondents pick their team from this list.",
+            placeholder="Platform = 12\nPayments = 8\nMobile app",
+            help="One team per line. Respondents pick their team from this list. To follow"
+            " a team's response rate, add = and how many people you expect to answer"
+            " (Platform = 12); leave it out where you do not know.",
         )
         st.number_input(
             "Minimum group size",
@@ -129,8 +145,18 @@ def open_round_form() -> None:
 # -- the list of rounds --------------------------------------------------------------------------
 
 
+def _confirm_key(token: str) -> str:
+    return f"confirm_close_{token}"
+
+
+def _ask_to_close(token: str, asking: bool) -> None:
+    """The first click on "Close round" only asks; "Keep it open" forgets the question."""
+    st.session_state[_confirm_key(token)] = asking
+
+
 def _set_open(token: str, is_open: bool) -> None:
     """Close or reopen a round, and say so next to its card."""
+    st.session_state.pop(_confirm_key(token), None)
     try:
         change = store.reopen_round if is_open else store.close_round
         rnd = change(engine(), token)
@@ -142,10 +168,13 @@ def _set_open(token: str, is_open: bool) -> None:
 
 
 def _counts_line(token: str) -> str:
-    """Participation as the privacy decision allows: exact counts only for shown teams."""
+    """Participation as the privacy decision allows: exact counts only for shown teams.
+
+    One team a line: a rate or a hidden team's reason is too long to run on in one line.
+    """
     seen = participation(engine(), token)
-    teams = " · ".join(f"{md_text(team)} **{count}**" for team, count in seen.team_texts())
-    return f"**{seen.total_text()}** — {teams}"
+    teams = "\n".join(f"- {md_text(team)}: **{count}**" for team, count in seen.team_texts())
+    return f"**{seen.total_text()}**\n\n{teams}"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -159,8 +188,35 @@ def _status_badge(rnd: store.Round) -> str:
     return ":gray-badge[:material/lock: Closed]"
 
 
-def round_card(rnd: store.Round) -> None:
-    link = share_link(settings(), rnd.token)
+def share_base() -> LinkBase:
+    """Where this page's links start: the setting, else this browser's address."""
+    return link_base(settings(), st.context.url, Path(pages.ROUNDS).stem)
+
+
+def _close_question(rnd: store.Round) -> None:
+    """Close asks first and says how many surveys are started and not submitted."""
+    with st.container(border=True, key=f"confirm_{rnd.token}"):
+        st.markdown(f"**Close “{md_text(rnd.name)}”?**")
+        st.caption(close_question(open_drafts(engine(), rnd.token)))
+        with st.container(horizontal=True, gap="small"):
+            st.button(
+                "Close it now",
+                key=f"close_now_{rnd.token}",
+                type="primary",
+                icon=":material/stop_circle:",
+                on_click=_set_open,
+                args=(rnd.token, False),
+            )
+            st.button(
+                "Keep it open",
+                key=f"keep_open_{rnd.token}",
+                on_click=_ask_to_close,
+                args=(rnd.token, False),
+            )
+
+
+def round_card(rnd: store.Round, base: LinkBase) -> None:
+    link = share_link(settings(), rnd.token, base.url)
     with st.container(border=True, key=f"round_{rnd.token}"):
         st.subheader(f"{md_text(rnd.name)} {_status_badge(rnd)}", anchor=False)
         opened = f"Opened {rnd.created_at:%d %b %Y}"
@@ -184,13 +240,22 @@ def round_card(rnd: store.Round) -> None:
                     key=f"qr_{rnd.token}",
                     on_click="ignore",
                 )
+            # In-app, so the leader's session (and sign-in) comes along; nothing is stored.
+            with contextlib.suppress(st.errors.StreamlitPageNotFoundError):
+                st.page_link(
+                    pages.SURVEY,
+                    label="Preview survey",
+                    icon=":material/visibility:",
+                    query_params={"round": rnd.token, "preview": "1"},
+                )
             if rnd.is_open:
                 st.button(
                     "Close round",
                     key=f"close_{rnd.token}",
                     icon=":material/stop_circle:",
-                    on_click=_set_open,
-                    args=(rnd.token, False),
+                    on_click=_ask_to_close,
+                    args=(rnd.token, True),
+                    disabled=bool(st.session_state.get(_confirm_key(rnd.token))),
                 )
             else:
                 st.button(
@@ -200,6 +265,8 @@ def round_card(rnd: store.Round) -> None:
                     on_click=_set_open,
                     args=(rnd.token, True),
                 )
+        if rnd.is_open and st.session_state.get(_confirm_key(rnd.token)):
+            _close_question(rnd)
         take_notice(slot=rnd.token)
 
 
@@ -214,7 +281,11 @@ with st.expander("Open a new round", expanded=not rounds, icon=":material/add_ci
     open_round_form()
 take_notice(slot="opened")
 if rounds:
-    st.subheader("Your rounds", anchor=False)
+    st.header("Your rounds", anchor=False)
     st.caption("Only counts are shown here: scores are on the Results page.")
+    base = share_base()
+    if base.local:
+        headline, fix = base.local_warning()
+        st.warning(f"**{md_text(headline)}** {md_text(fix)}", icon=":material/wifi_off:")
     for rnd in rounds:
-        round_card(rnd)
+        round_card(rnd, base)

@@ -1,31 +1,70 @@
-"""Leader sign-in: the passcode form, the optional single sign-on button, and sign-out."""
+"""Leader sign-in: the passcode form, the optional single sign-on button, and sign-out.
+
+The passcode form is a plain HTML form that the browser itself posts to the
+sign-in route (`ui/server.py`): only an HTTP response can set the HttpOnly
+cookie that keeps a leader signed in, and a Streamlit widget talks over the
+websocket instead. The route answers with Results, or with this page and
+``?sign_in=<problem>`` to say what went wrong.
+"""
 
 from __future__ import annotations
+
+import html
 
 import streamlit as st
 
 from assessment.service import auth
-from assessment.ui import pages
+from assessment.ui import pages, server
 from assessment.ui.common import md_text
 from assessment.ui.leader import (
-    PASSCODE_KEY,
+    credential_problem,
     is_leader,
     leader_emails,
-    notify,
     oidc_configured,
     oidc_user_email,
-    sign_in_with_passcode,
+    sign_in_problem_text,
     sign_out,
     take_notice,
-    wait_seconds,
 )
 
+PASSCODE_FIELD = "passcode"
+PROBLEM_PARAM, WAIT_PARAM = "sign_in", "wait"
 
-def _submit_passcode() -> None:
-    problem = sign_in_with_passcode(st.session_state.get(PASSCODE_KEY, ""))
-    st.session_state[PASSCODE_KEY] = ""  # never keep a typed passcode around
-    if problem:
-        notify("error", problem)
+# Streamlit's look for a form it does not draw: its theme colours and radius, a focus ring.
+_FORM = """
+<style>
+.rr-sign-in {{ display: flex; flex-direction: column; gap: .5rem; max-width: 28rem;
+  padding: 1rem; border: 1px solid rgba(49, 51, 63, .2); border-radius: .5rem; }}
+.rr-sign-in label {{ font-size: .875rem; }}
+.rr-sign-in input {{ font: inherit; padding: .5rem .75rem; border-radius: .5rem;
+  border: 1px solid #8a8f99; background: #f3f5fa; color: #1f2430; }}
+.rr-sign-in button {{ font: inherit; align-self: flex-start; padding: .375rem .75rem;
+  border-radius: .5rem; border: 1px solid #3b5bdb; background: #3b5bdb; color: #ffffff;
+  cursor: pointer; }}
+.rr-sign-in input:focus-visible, .rr-sign-in button:focus-visible {{
+  outline: 2px solid #1f2430; outline-offset: 2px; }}
+</style>
+<form class="rr-sign-in" method="post" action="{action}">
+  <label for="rr-passcode">Leader passcode</label>
+  <input id="rr-passcode" name="{field}" type="password" autocomplete="current-password"
+    required>
+  <button type="submit">Sign in</button>
+</form>
+"""
+
+
+def _route_notice() -> None:
+    """Show, once, what the sign-in route said, then drop it from the address."""
+    problem = st.query_params.get(PROBLEM_PARAM)
+    if problem is None:
+        return
+    try:
+        wait = max(0, int(st.query_params.get(WAIT_PARAM, "0")))
+    except ValueError:
+        wait = 0
+    st.error(sign_in_problem_text(problem, wait), icon=":material/error:")
+    for name in (PROBLEM_PARAM, WAIT_PARAM):
+        st.query_params.pop(name, None)
 
 
 def _signed_in() -> None:
@@ -42,10 +81,11 @@ def _signed_in() -> None:
 def _single_sign_on() -> None:
     email = oidc_user_email()
     if email is not None:
-        # Signed in with the identity provider, but not on the leader list.
+        # Signed in with the identity provider, but not a leader: not listed, or not verified.
         st.warning(
-            f"{md_text(email)} is not on the leader list. Ask whoever runs Role Radar to add it to"
-            " ASSESSMENT_LEADER_EMAILS, or sign in with the passcode below."
+            f"{md_text(email)} is not a verified address on the leader list. Ask whoever runs"
+            " Role Radar to add it to ASSESSMENT_LEADER_EMAILS, or sign in with the passcode"
+            " below."
         )
         st.button("Sign out of single sign-on", key="sso_sign_out", on_click=st.logout)
     elif not auth.authlib_installed():
@@ -63,30 +103,23 @@ def _single_sign_on() -> None:
     st.divider()
 
 
-def _passcode_form(noticed: bool) -> None:
-    wait = wait_seconds()
-    with st.form("sign_in_form", border=True, enter_to_submit=True):
-        st.text_input(
-            "Leader passcode",
-            key=PASSCODE_KEY,
-            type="password",
-            autocomplete="current-password",
-            help="ASSESSMENT_LEADER_PASSWORD, or the passcode printed in the terminal"
-            " at the first start.",
-        )
-        st.form_submit_button(
-            "Sign in", key="sign_in_submit", type="primary", on_click=_submit_passcode
-        )
-    if wait and not noticed:
-        st.caption(f"Too many attempts; try again in {wait} s.")
+def _passcode_form() -> None:
+    problems = credential_problem()
+    if problems:
+        # Role Radar's own words about its settings (no one's input), with Markdown meant.
+        st.error("Leader sign-in is misconfigured: " + " ".join(problems))
+    action = html.escape(server.url_path(server.SIGN_IN_PATH), quote=True)
+    st.html(_FORM.format(action=action, field=PASSCODE_FIELD))
     st.caption(
-        "Lost the passcode? On the server, run `assessment leader reset-passcode`"
-        " for a new one, or set ASSESSMENT_LEADER_PASSWORD and restart."
+        "The passcode is ASSESSMENT_LEADER_PASSWORD, or the one printed in the terminal at the"
+        " first start. Lost it? On the server, run `assessment leader reset-passcode` for a"
+        " new one."
     )
 
 
 st.title("Leader sign-in")
-noticed = take_notice()
+take_notice()
+_route_notice()
 if is_leader():
     _signed_in()
 else:
@@ -96,4 +129,4 @@ else:
     )
     if oidc_configured():
         _single_sign_on()
-    _passcode_form(noticed)
+    _passcode_form()
