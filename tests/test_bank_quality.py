@@ -16,12 +16,14 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
 from assessment.bank import DEFAULT_BANK_PATH, Bank, bank_from_dict, load_bank
 from assessment.errors import BankError
 from assessment.scoring.certainty import MIN_COMMON_ITEMS, comparable_items
+from assessment.scoring.scores import respondent_scores
 from assessment.vocabulary import CLASSIFICATIONS
 from tests.support.readability import fk_grade, syllables
 
@@ -218,3 +220,25 @@ def test_versions_compare_on_the_kept_statements_only(v1: Bank, full: Bank) -> N
     kept = comparable_items(full, v1)
     assert kept == [i for i in full.item_ids if i in set(v1.item_ids)]
     assert len(kept) == 15
+
+
+def _lens_scores_of(bank: Bank, answer: int) -> pd.Series:
+    """Every scale score of one respondent who gives `answer` to every statement."""
+    frame = pd.DataFrame([{item: float(answer) for item in bank.item_ids}])
+    return respondent_scores(frame, bank).iloc[0]
+
+
+@pytest.mark.parametrize("answer", [5, 4])
+def test_agreeing_with_everything_no_longer_scores_high_on_product_and_project(
+    v1: Bank, full: Bank, short: Bank, answer: int
+) -> None:
+    """The bound: on v2 an all-agree respondent scores at most 66.7 on any product or project
+    scale ('strongly agree' to all; 58.3 for 'agree'), on the short form exactly 50; on v1,
+    where those scales were keyed one way, 100 (75 for 'agree')."""
+    top = (answer - 1) / (full.scale.points - 1) * 100
+    for bank, bound in ((full, (top + 100) / 3), (short, 50.0)):  # 2 + 1 and 1 + 1 keyed
+        scores = _lens_scores_of(bank, answer)
+        sides = scores[[scale for scale in scores.index if scale[1] in ("product", "project")]]
+        assert sides.max() == pytest.approx(bound), bank.id
+    old = _lens_scores_of(v1, answer)
+    assert old[[s for s in old.index if s[1] in ("product", "project")]].min() == pytest.approx(top)

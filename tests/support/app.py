@@ -13,8 +13,9 @@ import sqlalchemy as sa
 import streamlit as st
 
 from assessment.store import sessions
-from assessment.store.schema import init_db, make_engine
+from assessment.store.schema import make_engine
 from assessment.ui import leader
+from tests.support.db import make_sqlite_engine
 
 APP_PASSWORD = "a leader passcode for tests"
 TEST_COOKIE_KEY = "test_leader_cookie"
@@ -51,8 +52,7 @@ def app_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.E
     monkeypatch.delenv("ASSESSMENT_LEADER_EMAILS", raising=False)
     st.cache_resource.clear()
     st.cache_data.clear()
-    engine = make_engine(url)
-    init_db(engine)
+    engine = make_sqlite_engine(tmp_path / "app.db")
     yield engine
     st.cache_resource.clear()
     st.cache_data.clear()

@@ -44,14 +44,15 @@ CHROMIUM_ARGS = [
 ]
 DEFAULT_TIMEOUT_MS = 30_000  # Playwright's own default, restored for every test
 EXPECT_TIMEOUT_MS = 15_000
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-# Layout follows the viewport's CSS width; a device scale of 2 would only make Chromium
-# paint four times the pixels on every rerun. Screenshots for people use their own scale.
+# Reduced motion: Streamlit's spinners, fades and transitions then mostly stand still, so
+# Chromium does not paint frame after frame between a click and the rerun it waits for.
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "reduced_motion": "reduce"}
 PHONE = {
     "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 1,
+    "device_scale_factor": 2,
     "is_mobile": True,
     "has_touch": True,
+    "reduced_motion": "reduce",
 }
 # Set by the pytest_runtest_makereport hook in tests/conftest.py: the call phase's report.
 CALL_REPORT = pytest.StashKey[pytest.TestReport]()

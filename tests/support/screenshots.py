@@ -116,6 +116,7 @@ PAGES: dict[str, Callable[[Any, AppServer, str], None]] = {
     "survey": _survey,
     "sign-in": _sign_in,
     "results": _leader_page("results", "At a glance"),
+    "statements": _leader_page("items", "Scales"),
     "rounds": _leader_page("rounds", "Your rounds"),
     "data": _leader_page("data", "Download"),
 }

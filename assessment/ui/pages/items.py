@@ -89,7 +89,7 @@ notes = flag_notes(analysis, bank)
 if not notes:
     st.success("No statement is flagged.", icon=":material/check_circle:")
 for item_id, text, why in notes:
-    st.markdown(f"- **{md_text(text)}** (`{md_text(item_id)}`): {md_text(why)}.")
+    st.markdown(f"- **{md_text(text)}** ({md_text(item_id)}): {md_text(why)}.")
 st.header("Scales")
 st.caption(
     f"Alpha shows whether a scale's statements measure one thing; below"
