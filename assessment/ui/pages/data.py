@@ -23,9 +23,6 @@ from assessment import store
 from assessment.errors import AssessmentError
 from assessment.interchange.forms import ImportPlan, prepare_import
 from assessment.policy import COMMENT_MIN_GROUP_SIZE, MAX_IMPORT_BYTES
-from assessment.results.text import round_label
-from assessment.results.view import default_round
-from assessment.scoring.privacy import shown_total
 from assessment.service.exports import (
     GROUPINGS,
     comments_file,
@@ -36,6 +33,7 @@ from assessment.service.exports import (
 from assessment.store.responses import answers_source
 from assessment.ui.common import engine, md_text
 from assessment.ui.leader import notify, offer_demo, require_leader, take_notice
+from assessment.ui.round_picker import pick_round
 
 ROUND_KEY = "data_round"
 SCORES_BY_KEY, RETRO_BY_KEY = "data_scores_by", "data_retro_by"
@@ -46,30 +44,6 @@ UPLOAD_TYPES = ["csv", "txt", "tsv"]  # Excel saves "Unicode text" (UTF-16, tabs
 NOTICE_SLOT = "import"  # import messages show by the import button, not at the page top
 WHOLE = "Whole organisation"
 RETRO_GROUPINGS = [WHOLE, "By team"]
-
-
-def pick_round() -> tuple[store.Round, int] | None:
-    """The round to work on, and how many responses it has."""
-    db = engine()
-    rounds = store.list_rounds(db)
-    if not rounds:
-        return None
-    counts = {r.token: store.publish(db, r.token)[0] for r in rounds}  # published only
-    by_token = {r.token: r for r in rounds}
-    if st.session_state.get(ROUND_KEY) not in by_token:
-        st.session_state[ROUND_KEY] = default_round(rounds, counts)
-    token = st.selectbox(
-        "Round",
-        options=list(by_token),
-        key=ROUND_KEY,
-        format_func=lambda t: round_label(
-            by_token[t].name,
-            by_token[t].created_at,
-            shown_total(counts[t], by_token[t].min_group_size),
-            by_token[t].is_open,
-        ),
-    )
-    return by_token[token], counts[token]
 
 
 # -- downloads -----------------------------------------------------------------------------------
@@ -298,14 +272,13 @@ def render() -> None:
         "Download a round as CSV for spreadsheets and retros, or bring in answers from a form."
     )
     take_notice()
-    picked = pick_round()
+    picked = pick_round(ROUND_KEY)
     if picked is None:
         if not offer_demo():
             st.info("No rounds yet. Open one on the Rounds page.")
         return
-    current, count = picked
-    downloads(current, count)
-    imports(current)
+    downloads(picked.round, picked.published)
+    imports(picked.round)
 
 
 # Streamlit runs a page as __main__; a test importing the keys above renders nothing.

@@ -20,12 +20,10 @@ from assessment.results.statements import (
     statement_rows,
     statements_shown,
 )
-from assessment.results.text import round_label
-from assessment.results.view import default_round
 from assessment.scoring.item_analysis import ItemAnalysis, item_analysis, kinds_of
-from assessment.scoring.privacy import shown_total
 from assessment.ui.common import engine, md_text
 from assessment.ui.leader import offer_demo, require_leader, take_notice
+from assessment.ui.round_picker import pick_round
 
 ROUND_KEY = "statements_round"
 
@@ -39,36 +37,17 @@ def analysis_of(token: str, published: int) -> ItemAnalysis:
     return item_analysis(frame, bank, kinds_of(bank, coded=True))
 
 
-def pick_round() -> tuple[store.Round, int] | None:
-    db = engine()
-    rounds = store.list_rounds(db)
-    if not rounds:
-        return None
-    counts = {r.token: store.publish(db, r.token)[0] for r in rounds}  # published only
-    by_token = {r.token: r for r in rounds}
-    tokens = list(by_token)
-    default = default_round(rounds, counts) or tokens[0]
-    token = st.selectbox(
-        "Round", tokens, index=tokens.index(default), key=ROUND_KEY,
-        format_func=lambda t: round_label(
-            by_token[t].name, by_token[t].created_at,
-            shown_total(counts[t], by_token[t].min_group_size), by_token[t].is_open,
-        ),
-    ) or default  # fmt: skip
-    return by_token[token], counts[token]
-
-
 require_leader()
 st.title("Statements")
 take_notice()
 if offer_demo(key="load_demo_statements"):
     st.stop()
 try:
-    picked = pick_round()
+    picked = pick_round(ROUND_KEY)
     if picked is None:
         st.info("No rounds yet. Open one on the Rounds page.")
         st.stop()
-    rnd, published = picked
+    rnd, published = picked.round, picked.published
     if not statements_shown(published, rnd.min_group_size):
         st.info(
             f"The statements are analysed once the round has at least {rnd.min_group_size}"

@@ -45,7 +45,6 @@ from assessment.results.text import (
     radar_state,
     reliability_table,
     round_axis_labels,
-    round_label,
     score_table,
     summary_line,
     trend_table,
@@ -63,7 +62,6 @@ from assessment.results.view import (
     compare_rounds,
     compare_team,
     default_compare_roles,
-    default_round,
     earlier_rounds,
     finding_change,
     focus_items,
@@ -76,10 +74,10 @@ from assessment.results.view import (
     trend_rows,
 )
 from assessment.scoring.findings import Finding
-from assessment.scoring.privacy import shown_total
 from assessment.ui.common import engine, md_text
 from assessment.ui.leader import offer_demo, require_leader, take_notice
 from assessment.ui.results_cache import round_change, round_results
+from assessment.ui.round_picker import pick_round
 from assessment.vocabulary import (
     CLASSIFICATIONS,
     LENS_TITLES,
@@ -176,31 +174,6 @@ def show_chart(
                 st.caption(md_text(table))
             else:
                 st.table(plain_table(table), hide_index=True, border="horizontal")
-
-
-def pick_round() -> tuple[store.Round, dict[str, int], list[store.Round]] | None:
-    db = engine()
-    rounds = store.list_rounds(db)
-    counts = {r.token: store.publish(db, r.token)[0] for r in rounds}  # published only
-    if not rounds:
-        return None
-    by_token = {r.token: r for r in rounds}
-    tokens = [r.token for r in rounds]
-    default = default_round(rounds, counts) or tokens[0]
-    token = st.selectbox(
-        "Round",
-        tokens,
-        index=tokens.index(default),
-        format_func=lambda t: round_label(
-            by_token[t].name,
-            by_token[t].created_at,
-            shown_total(counts[t], by_token[t].min_group_size),
-            by_token[t].is_open,
-        ),
-        key="results_round",
-        on_change=reset_filters,
-    )
-    return by_token[token or default], counts, rounds
 
 
 def reset_filters() -> None:
@@ -607,11 +580,11 @@ take_notice()
 if offer_demo():
     st.stop()
 try:
-    picked = pick_round()
+    picked = pick_round("results_round", on_change=reset_filters)
     if picked is None:
         st.info("No rounds yet. Open one on the Rounds page.")
         st.stop()
-    current, counts, all_rounds = picked
+    current, counts, all_rounds = picked.round, picked.counts, picked.rounds
     if counts[current.token] == 0:
         st.info(
             "No responses are published for this round yet. Answers appear in steps of at"
