@@ -21,12 +21,11 @@ from assessment.ui.pages.data import (
     SCORES_BY_KEY,
     UPLOAD_KEY,
 )
-from tests.support.app import as_leader
+from tests.support.app import open_page_script
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "assessment" / "ui" / "pages" / "data.py")
 DATA = ROOT / "tests" / "data"
-TIMEOUT = 30  # generous: the machine is shared; a normal run takes well under a second
 TEAMS = ["Payments", "Mobile", "Platform"]
 
 
@@ -45,12 +44,7 @@ def answered_round(app_engine: sa.Engine, default_bank: Bank) -> store.Round:
 
 
 def open_page(leader: bool = True) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    if leader:
-        as_leader(at)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page_script(PAGE, leader=leader)
 
 
 def texts(at: AppTest) -> str:

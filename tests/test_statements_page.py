@@ -12,20 +12,14 @@ from streamlit.testing.v1 import AppTest
 from assessment import store
 from assessment.bank import Bank
 from assessment.service.demo import DEMO_TEAMS, demo_scale, load_demo
-from tests.support.app import as_leader
+from tests.support.app import open_page_script
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "assessment" / "ui" / "pages" / "items.py")
-TIMEOUT = 30  # generous: the machine is shared; a normal run takes well under a second
 
 
 def open_page(leader: bool = True) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    if leader:
-        as_leader(at)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page_script(PAGE, leader=leader)
 
 
 def words(at: AppTest) -> str:

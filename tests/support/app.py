@@ -28,6 +28,21 @@ def leader_cookie_from_session_state(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(leader, "leader_cookie", lambda: st.session_state.get(TEST_COOKIE_KEY))
 
 
+PAGE_TIMEOUT = 30  # seconds: generous for a shared machine; a normal run takes well under one
+
+
+def open_page_script(path: str, *, leader: bool = True) -> Any:
+    """Run one page script through AppTest, signed in as a leader unless told otherwise."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(path, default_timeout=PAGE_TIMEOUT)
+    if leader:
+        as_leader(at)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def as_leader(at: Any) -> Any:
     """Sign an AppTest in as a browser is: a live leader session in the app's database
     (ASSESSMENT_DATABASE_URL, see `app_engine`) and its token presented as the cookie."""

@@ -249,29 +249,23 @@ def radar_section(
         required=True, key="results_overlay",
     ) or "lenses"  # fmt: skip
     bank, minimum = results.bank, results.min_group_size
-    if overlay == "lenses":
+    if overlay in ("lenses", "intervals"):  # one group's own scores, as a radar or as whiskers
         rows = radar_rows(results, selection)
         empty = radar_state(results, rows, selection)
         if empty is not None:
             st.info(md_text(empty), icon=":material/lock:")
-            return
-        fig = charts.radar(rows, bank, min_group_size=minimum, title=selection.label(bank))
-        both: list[pd.DataFrame | str] = [
-            score_table(rows, bank, minimum),
-            "Each score with its 95% interval and the respondents behind it:",
-            interval_table(rows, bank, minimum),
-        ]
-        show_chart(fig, "radar", both, "radar")
-        return
-    if overlay == "intervals":
-        rows = radar_rows(results, selection)
-        empty = radar_state(results, rows, selection)
-        if empty is not None:
-            st.info(md_text(empty), icon=":material/lock:")
-            return
-        title = f"How sure each score is · {selection.label(bank)}"
-        fig = charts.score_intervals(rows, bank, min_group_size=minimum, title=title)
-        show_chart(fig, "intervals", interval_table(rows, bank, minimum), "intervals")
+        elif overlay == "lenses":
+            fig = charts.radar(rows, bank, min_group_size=minimum, title=selection.label(bank))
+            both: list[pd.DataFrame | str] = [
+                score_table(rows, bank, minimum),
+                "Each score with its 95% interval and the respondents behind it:",
+                interval_table(rows, bank, minimum),
+            ]
+            show_chart(fig, "radar", both, "radar")
+        else:
+            title = f"How sure each score is · {selection.label(bank)}"
+            fig = charts.score_intervals(rows, bank, min_group_size=minimum, title=title)
+            show_chart(fig, "intervals", interval_table(rows, bank, minimum), "intervals")
         return
     lens = st.segmented_control(
         "Lens", list(LENS_OPTIONS), format_func=lambda k: LENS_OPTIONS[k], default="clarity",
