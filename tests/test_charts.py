@@ -781,6 +781,23 @@ def test_every_figure_has_a_title_alt_text_and_phone_layout(
     assert fig.layout.legend.orientation == "h"
 
 
+@pytest.mark.parametrize("name", list(BUILDERS))
+def test_every_figure_is_styled_by_the_cut_template(two_dimension_bank: Bank, name: str) -> None:
+    """The cut template keeps plotly_white's look for every trace type a chart draws."""
+    import plotly.io as pio
+
+    from assessment.charts.base import TEMPLATE, TRACE_TYPES
+
+    fig = BUILDERS[name](two_dimension_bank)
+    white = pio.templates["plotly_white"]
+    assert {trace.type for trace in fig.data} <= set(TRACE_TYPES)
+    for kind in {trace.type for trace in fig.data}:
+        assert fig.layout.template.data[kind] == white.data[kind]
+    assert fig.layout.template.layout.plot_bgcolor == white.layout.plot_bgcolor
+    assert fig.layout.template.layout.xaxis == white.layout.xaxis
+    assert pio.templates[TEMPLATE].layout.polar == white.layout.polar
+
+
 @pytest.mark.parametrize(
     "name", ["radar", "radar_compare", "blur_heatmap", "trend", "score_intervals"]
 )

@@ -45,6 +45,7 @@ from assessment.scoring.levels import (
     level_counts,
     level_of,
     level_scores,
+    round_groups,
     without_projects_counts,
 )
 from assessment.scoring.privacy import shown_total
@@ -185,7 +186,8 @@ def build_results(
     once per data change (the page caches the result).
     """
     frame = responses.assign(team=responses["team"].astype(str), role=responses["role"].astype(str))
-    scores = level_scores(frame, bank, min_group_size, teams)
+    groups = round_groups(frame, min_group_size, teams)  # one decision for every table below
+    scores = level_scores(frame, bank, min_group_size, teams, groups=groups)
     tidy, dims, found, alpha = {}, {}, {}, {}
     for level, by in LEVELS.items():
         scored = hide_suppressed(scores[level])  # no interval or sd of a hidden cell travels
@@ -193,9 +195,13 @@ def build_results(
         tidy[level] = scored.assign(n=scored["n"].where(~scored["suppressed"]))
         dims[level] = _dimension_rows(scored, by)
         alpha[level] = reliability(frame, bank, by)
-    counts = level_counts(frame, min_group_size, teams)
+    counts = level_counts(frame, min_group_size, teams, groups=groups)
     answers = answer_counts(frame, bank)
-    routed = without_projects_counts(frame, min_group_size, teams) if bank.project_gate else None
+    routed = (
+        without_projects_counts(frame, min_group_size, teams, groups=groups)
+        if bank.project_gate
+        else None
+    )
     seen_roles = set(frame["role"].unique())
     roles = [r.id for r in bank.roles if r.id in seen_roles] + sorted(
         seen_roles - {r.id for r in bank.roles}
@@ -483,11 +489,23 @@ def change_rows(
 
 
 def finding_change(change: RoundChange | None, finding: Finding) -> pd.DataFrame:
-    """How the scales behind one finding moved since the earlier round (lens order)."""
+    """How the scales behind one finding moved since the earlier round (lens order).
+
+    Plain array masks, not `change_rows`: a page asks this of every finding it shows.
+    """
     level = level_of(list(finding.group)) or "org"
-    rows = change_rows(change, level, finding.group, finding.dimension)
-    order = {lens: i for i, lens in enumerate(LENSES)}
-    return rows.sort_values("lens", key=lambda s: s.map(order), kind="stable")
+    if change is None:
+        return change_rows(None, level, finding.group)
+    table = change.tables[level]
+    mask = table["dimension"].to_numpy(dtype=object) == finding.dimension
+    for col, value in finding.group.items():
+        mask &= table[col].to_numpy(dtype=object) == value
+    rows = table[mask].reset_index(drop=True)
+    order = np.argsort([_LENS_ORDER.get(lens, len(LENSES)) for lens in rows["lens"]], kind="stable")
+    return rows.iloc[order]
+
+
+_LENS_ORDER = {lens: i for i, lens in enumerate(LENSES)}
 
 
 def heatmap_changes(change: RoundChange | None, role: str | None = None) -> pd.DataFrame | None:

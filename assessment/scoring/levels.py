@@ -28,6 +28,7 @@ __all__ = [
     "level_of",
     "level_scores",
     "published_scores",
+    "round_groups",
     "without_projects_counts",
 ]
 
@@ -38,7 +39,11 @@ NOT_APPLICABLE = NOT_APPLICABLE_CODE
 
 
 def level_scores(
-    frame: pd.DataFrame, bank: Bank, minimum: int, teams: Sequence[str] = ()
+    frame: pd.DataFrame,
+    bank: Bank,
+    minimum: int,
+    teams: Sequence[str] = (),
+    groups: dict[str, pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Tidy scores at every level, suppressed by the round's one privacy decision.
 
@@ -48,13 +53,26 @@ def level_scores(
     table on its own would let one table undo another. A suppressed row loses
     its interval and sd with its score. ``n`` is the true count, for deciding
     and testing; surfaces publish it only where the row is not suppressed.
+    `groups` is the round's `privacy.decide_groups` when the caller holds it already
+    (`round_groups`); it is decided here otherwise.
     """
-    groups = decide_groups(group_sizes(frame), minimum, teams)
+    groups = round_groups(frame, minimum, teams) if groups is None else groups
     tables = {
         level: group_scores(frame, bank, by, min_group_size=1) for level, by in LEVELS.items()
     }
     decided = decide_cells(tables, groups, minimum)
     return {level: hide_suppressed(table) for level, table in decided.items()}
+
+
+def round_groups(
+    frame: pd.DataFrame, minimum: int, teams: Sequence[str] = ()
+) -> dict[str, pd.DataFrame]:
+    """The round's one group decision (`privacy.decide_groups` on its responses' sizes).
+
+    Decide it once and pass it as ``groups=`` to `level_scores`, `level_counts` and
+    `without_projects_counts` when building several of a round's tables together.
+    """
+    return decide_groups(group_sizes(frame), minimum, teams)
 
 
 def level_of(by: Sequence[str]) -> str | None:
@@ -92,15 +110,18 @@ def published_scores(
 
 
 def level_counts(
-    frame: pd.DataFrame, minimum: int, teams: Sequence[str] = ()
+    frame: pd.DataFrame,
+    minimum: int,
+    teams: Sequence[str] = (),
+    groups: dict[str, pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Responses per group at every level: ``<by>, responses, hidden, reason, comments_visible``.
 
     `responses` is NaN where hidden; `comments_visible` applies the same
-    decision at ``max(COMMENT_MIN_GROUP_SIZE, minimum)``.
+    decision at ``max(COMMENT_MIN_GROUP_SIZE, minimum)``. `groups` as in `level_scores`.
     """
     sizes = group_sizes(frame)
-    shown = decide_groups(sizes, minimum, teams)
+    shown = decide_groups(sizes, minimum, teams) if groups is None else groups
     quiet = decide_groups(sizes, max(COMMENT_MIN_GROUP_SIZE, minimum), teams)
     return {
         level: shown[level]
@@ -115,7 +136,10 @@ def level_counts(
 
 
 def without_projects_counts(
-    frame: pd.DataFrame, minimum: int, teams: Sequence[str] = ()
+    frame: pd.DataFrame,
+    minimum: int,
+    teams: Sequence[str] = (),
+    groups: dict[str, pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Respondents whose team works without projects, per group at every level.
 
@@ -124,9 +148,9 @@ def without_projects_counts(
     were asked it at all (imported responses were not). Both are NaN wherever
     the group is hidden, by the same decision as `level_counts`, so a hidden
     group shows no count. A frame without the `survey.GATE_COLUMN` column
-    (a bank without the question) counts no one.
+    (a bank without the question) counts no one. `groups` as in `level_scores`.
     """
-    shown = decide_groups(group_sizes(frame), minimum, teams)
+    shown = round_groups(frame, minimum, teams) if groups is None else groups
     if GATE_COLUMN in frame:
         gate = frame[GATE_COLUMN].astype("boolean")
         flags = (

@@ -323,14 +323,7 @@ def decide_cells(
         if not len(tidy):
             out[level] = tidy.assign(suppressed=pd.Series(dtype=bool), reason="")
             continue
-        decision = groups[level][[*by, "shown", "reason"]]
-        merged = (
-            tidy[by].merge(decision, how="left", on=by)
-            if by
-            else decision.iloc[np.zeros(len(tidy), dtype=np.int64)].reset_index(drop=True)
-        )
-        group_hidden = ~merged["shown"].fillna(False).to_numpy(dtype=bool)
-        group_reason = merged["reason"].fillna(TOO_SMALL).to_numpy(dtype=object)
+        group_hidden, group_reason = _group_decision(tidy, groups[level], by)
         start = group_hidden
         if level == "team_role":
             parents = {k: out[k].assign(shown=~out[k]["suppressed"]) for k in ("team", "role")}
@@ -341,6 +334,28 @@ def decide_cells(
             score=tidy["score"].where(~hidden), suppressed=hidden, reason=reason
         )
     return _audit_scales(out, minimum)
+
+
+def _group_decision(
+    tidy: pd.DataFrame, decision: pd.DataFrame, by: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group hidden or not and why, looked up in the level's group decision.
+
+    A row whose group the decision does not list is hidden as too small. A dictionary,
+    not a merge: tens of groups, looked up for every scores table published.
+    """
+    shown = decision["shown"].to_numpy(dtype=bool).tolist()
+    why = decision["reason"].to_numpy(dtype=object).tolist()
+    if not by:
+        found = [(shown[0], why[0]) if shown else (False, TOO_SMALL)] * len(tidy)
+    else:
+        keys = zip(*(decision[col].astype(str).tolist() for col in by), strict=True)
+        lookup = dict(zip(keys, zip(shown, why, strict=True), strict=True))
+        rows = zip(*(tidy[col].astype(str).tolist() for col in by), strict=True)
+        found = [lookup.get(key, (False, TOO_SMALL)) for key in rows]
+    hidden = np.array([not flag for flag, _ in found], dtype=bool)
+    reason = np.array([r if isinstance(r, str) else TOO_SMALL for _, r in found], dtype=object)
+    return hidden, reason
 
 
 def _audit_scales(out: dict[str, pd.DataFrame], minimum: int) -> dict[str, pd.DataFrame]:
@@ -390,18 +405,33 @@ def _cells_of(
     tidy: pd.DataFrame, by: list[str], start: np.ndarray, minimum: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Complementary suppression of a tidy table's cells, one scale per column of the matrix."""
-    group = (
-        pd.MultiIndex.from_frame(tidy[by]).factorize()[0]
-        if by
-        else np.zeros(len(tidy), dtype=np.int64)
-    )
-    scale = pd.MultiIndex.from_frame(tidy[["dimension", "lens"]]).factorize()[0]
+    group = _row_codes(tidy, by)
+    scale = _row_codes(tidy, ["dimension", "lens"])
     shape = (int(group.max()) + 1, int(scale.max()) + 1)
     n = np.zeros(shape)
     hidden = np.ones(shape, dtype=bool)  # a group x scale without a row has no one to show
     n[group, scale] = tidy["n"].to_numpy(dtype=float)
     hidden[group, scale] = start
-    first = pd.Series(np.arange(len(tidy))).groupby(group).first().to_numpy()
-    codes = _codes(tidy.iloc[first], by)
+    first = np.unique(group, return_index=True)[1]  # each group's first row, in group order
+    codes = (
+        np.column_stack([pd.factorize(tidy[col].to_numpy()[first])[0] for col in by])
+        if by
+        else np.zeros((len(first), 0), dtype=np.int64)
+    )
     decided = complementary(n, codes, minimum, hidden)
     return decided[group, scale], reasons(decided, n, minimum)[group, scale]
+
+
+def _row_codes(table: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """Each row's number for its combination of `columns`, numbered in order of first appearance.
+
+    As ``MultiIndex.from_frame(table[columns]).factorize()[0]``, without building the
+    index: this runs for every level of every scores table a page or file publishes.
+    """
+    if not columns:
+        return np.zeros(len(table), dtype=np.int64)
+    combined = np.zeros(len(table), dtype=np.int64)
+    for col in columns:
+        codes, uniques = pd.factorize(table[col])
+        combined = combined * max(len(uniques), 1) + codes
+    return pd.factorize(combined)[0].astype(np.int64)

@@ -249,21 +249,20 @@ def dimension_table(tidy: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame:
             out[where] = tidy[column].to_numpy()[rows]
         return out
 
-    out = groups.to_frame(index=False, name=keys)
     scores = spread("score", np.nan, float)
     counts = np.nan_to_num(spread("n", np.nan, float)).astype(int)
-    for i, name in enumerate(LENSES):
-        out[name] = scores[:, i]
-    for i, name in enumerate(LENSES):
-        out[f"n_{name}"] = counts[:, i]
+    columns: dict[str, object] = {key: groups.get_level_values(i) for i, key in enumerate(keys)}
+    columns.update({name: scores[:, i] for i, name in enumerate(LENSES)})
+    columns.update({f"n_{name}": counts[:, i] for i, name in enumerate(LENSES)})
     bounds = {bound: spread(bound, np.nan, float) for bound in ("ci_low", "ci_high")}
     for i, name in enumerate(LENSES):
         for bound, values in bounds.items():
-            out[f"{bound}_{name}"] = values[:, i]
+            columns[f"{bound}_{name}"] = values[:, i]
     if "reason" in tidy:
         why = spread("reason", "", object)
         for i, name in enumerate(LENSES):
-            out[f"reason_{name}"] = pd.Series(why[:, i], dtype="str").fillna("")
+            columns[f"reason_{name}"] = pd.Series(why[:, i], dtype="str").fillna("")
+    out = pd.DataFrame(columns)  # one frame built at once: column by column costs a copy each
     out["blur_index"] = 100.0 - out["clarity"]
     out["balance"] = out["product"] - out["project"]
     return out

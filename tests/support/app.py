@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from datetime import timedelta
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 import streamlit as st
+from streamlit.components.v2 import manifest_scanner
 
 from assessment.store import sessions
 from assessment.store.schema import make_engine
@@ -27,6 +29,14 @@ def leader_cookie_from_session_state(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pages read the leader cookie through `leader.leader_cookie`; in AppTest, from here."""
     monkeypatch.setattr(leader, "leader_cookie", lambda: st.session_state.get(TEST_COOKIE_KEY))
 
+
+# Every new AppTest scans all installed distributions for Streamlit component manifests
+# (about 0.2 s of reading package metadata, on each of hundreds of AppTests). The installed
+# packages do not change while the suite runs, so one scan per process gives the same
+# answer; a served app scans once at start anyway.
+manifest_scanner.scan_component_manifests = functools.cache(
+    manifest_scanner.scan_component_manifests
+)
 
 PAGE_TIMEOUT = 30  # seconds: generous for a shared machine; a normal run takes well under one
 

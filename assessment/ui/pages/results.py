@@ -362,6 +362,8 @@ def findings_section(
         return
     with st.expander("What the verdicts mean", icon=":material/help:"):
         st.markdown("\n".join(f"- {badge(k)} {classification_meaning(k)}" for k in CLASSIFICATIONS))
+    moves = [finding_change(change, f) for f in found] if change else []
+    moved_by = {id(f): rows for f, rows in zip(found, moves, strict=True)} if change else {}
     for block in dimension_findings(found, results.bank):
         worst = block.worst or "distinct"
         with st.container(border=True, key=f"finding_{block.dimension}"):
@@ -373,13 +375,13 @@ def findings_section(
                     if f.firm
                     else finding_badge(f)
                 )
-                moved = change_badges(finding_change(change, f), change.since) if change else ""
+                moved = change_badges(moved_by[id(f)], change.since) if change else ""
                 moved = f"  \n  {moved}" if moved else ""
                 st.markdown(f"- **{label}** {verdict} — {md_text(f.evidence)}{moved}")
             if block.distinct:
                 st.caption(md_text(distinct_note(block.distinct, results.bank)))
                 for f in block.distinct:
-                    moved = change_badges(finding_change(change, f), change.since) if change else ""
+                    moved = change_badges(moved_by[id(f)], change.since) if change else ""
                     if moved:
                         st.markdown(f"- **{md_text(group_label(f.group, results.bank))}** {moved}")
             prompts = "\n".join(f"1. {md_text(p)}" for p in block.prompts)
@@ -388,7 +390,7 @@ def findings_section(
             else:
                 with st.expander("Retro prompts", icon=":material/forum:"):
                     st.markdown(prompts)
-    findings_numbers(results, found, change)
+    findings_numbers(results, found, change, moves)
 
 
 def items_section(results: RoundResults, selection: Selection) -> None:
@@ -488,16 +490,22 @@ def shown_findings(results: RoundResults, selection: Selection) -> list[Finding]
 
 
 def findings_numbers(
-    results: RoundResults, found: list[Finding], change: RoundChange | None
+    results: RoundResults,
+    found: list[Finding],
+    change: RoundChange | None,
+    moves: list[pd.DataFrame],
 ) -> None:
-    """The findings' numbers (verdict, intervals, n) and, against an earlier round, the changes."""
+    """The findings' numbers (verdict, intervals, n) and, against an earlier round, the changes.
+
+    `moves` holds each finding's change rows (`finding_change`), in the order of `found`.
+    """
     with st.expander("Numbers behind the findings", icon=":material/table:"):
         st.table(plain_table(findings_table(found, results.bank)), hide_index=True,
                  border="horizontal")  # fmt: skip
         if change is not None:
             st.caption(f"Change since {md_text(change.since)}, with 95% intervals:")
-            moves = [(f.group, finding_change(change, f)) for f in found]
-            st.table(plain_table(changes_table(moves, results.bank)), hide_index=True,
+            paired = [(f.group, rows) for f, rows in zip(found, moves, strict=True)]
+            st.table(plain_table(changes_table(paired, results.bank)), hide_index=True,
                      border="horizontal")  # fmt: skip
 
 
