@@ -48,7 +48,6 @@ __all__ = [
     "complementary",
     "decide_cells",
     "decide_groups",
-    "enforce_audit",
     "group_sizes",
     "reasons",
     "shown_total",
@@ -157,30 +156,6 @@ def _codes(table: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
     return np.column_stack([pd.factorize(table[col])[0] for col in by])
 
 
-def _level_sizes(sizes: pd.DataFrame, by: Sequence[str], teams: Sequence[str]) -> pd.DataFrame:
-    """Responses per group of `by`, keys sorted; by team, the round's teams first, in order.
-
-    Plain dictionaries: a round has tens of groups, where pandas' groupby and merge
-    cost more in set-up than in work, and this runs for every table a page publishes.
-    """
-    if not by:
-        return pd.DataFrame({"n": [int(sizes["n"].sum())]})
-    columns = [sizes[col].astype(str).tolist() for col in by]
-    totals: dict[tuple[str, ...], int] = {}
-    for key, n in zip(zip(*columns, strict=True), sizes["n"].tolist(), strict=True):
-        totals[key] = totals.get(key, 0) + int(n)
-    keys = sorted(totals)
-    if list(by) == ["team"] and teams:
-        # The round's teams appear even without responses: in the round's order, then the rest.
-        known = [(team,) for team in dict.fromkeys(str(team) for team in teams)]
-        listed = set(known)
-        keys = known + [key for key in keys if key not in listed]
-    table = pd.DataFrame(
-        {col: pd.Series([key[i] for key in keys], dtype="str") for i, col in enumerate(by)}
-    )
-    return table.assign(n=pd.Series([totals.get(key, 0) for key in keys], dtype="int64"))
-
-
 def decide_groups(
     sizes: pd.DataFrame, minimum: int, teams: Sequence[str] = ()
 ) -> dict[str, pd.DataFrame]:
@@ -199,55 +174,86 @@ def decide_groups(
     columns, then ``n`` (the true size: for deciding only, never to publish
     where hidden), ``shown`` and ``reason`` ('' where shown).
     """
-    sizes = sizes.astype({"team": "str", "role": "str"})
-    out: dict[str, pd.DataFrame] = {}
+    team_of = sizes["team"].astype(str).tolist()
+    role_of = sizes["role"].astype(str).tolist()
+    counts = sizes["n"].astype("int64").tolist()
+    keys: dict[str, list[tuple[str, ...]]] = {}
+    n: dict[str, np.ndarray] = {}
+    for level, by in LEVELS.items():
+        columns = [{"team": team_of, "role": role_of}[col] for col in by]
+        keys[level], n[level] = _summed(columns, counts, teams if level == "team" else ())
+    hidden: dict[str, np.ndarray] = {}
     for level in ("org", "team", "role"):
-        by = LEVELS[level]
-        table = _level_sizes(sizes, by, teams)
-        n = table["n"].to_numpy(dtype=float)[:, None]
-        hidden = complementary(n, _codes(table, by), minimum).ravel()
-        out[level] = table.assign(shown=~hidden, reason=reasons(hidden, n.ravel(), minimum))
-    cells = _level_sizes(sizes, LEVELS["team_role"], ())
-    start = _inherited(cells, out, None)
-    n = cells["n"].to_numpy(dtype=float)[:, None]
-    hidden = complementary(n, _codes(cells, ("team", "role")), minimum, start[:, None]).ravel()
-    out["team_role"] = cells.assign(shown=~hidden, reason=reasons(hidden, n.ravel(), minimum))
-    audited = enforce_audit(out, minimum)
-    for level, table in audited.items():
-        newly = out[level]["shown"].to_numpy(dtype=bool) & ~table["shown"].to_numpy(dtype=bool)
-        out[level] = table.assign(reason=np.where(newly, PROTECTS, table["reason"]))
+        hidden[level] = complementary(n[level][:, None], _key_codes(keys[level]), minimum).ravel()
+    cells = keys["team_role"]
+    start = np.zeros(len(cells), dtype=bool)
+    for col, parent in ((0, "team"), (1, "role")):
+        shown_parent = dict(zip(keys[parent], (~hidden[parent]).tolist(), strict=True))
+        start |= ~np.array([shown_parent.get((key[col],), False) for key in cells], dtype=bool)
+    hidden["team_role"] = complementary(
+        n["team_role"][:, None], _key_codes(cells), minimum, start[:, None]
+    ).ravel()
+    why = {level: reasons(hidden[level], n[level], minimum) for level in LEVELS}
+    member = {"org": np.ones((1, len(cells)), dtype=float), "team_role": np.eye(len(cells))}
+    for col, level in ((0, "team"), (1, "role")):
+        mine = np.array([key[0] for key in keys[level]], dtype=object)
+        theirs = np.array([key[col] for key in cells], dtype=object)
+        member[level] = (mine[:, None] == theirs[None, :]).astype(float)
+    shown = _audited(
+        n["team_role"].astype(np.int64),
+        member,
+        {level: ~hidden[level] for level in member},
+        {level: n[level].astype(float) for level in member},
+        minimum,
+    )
+    out: dict[str, pd.DataFrame] = {}
+    for level, by in LEVELS.items():
+        newly = ~hidden[level] & ~shown[level]
+        columns = {
+            col: pd.Series([key[i] for key in keys[level]], dtype="str") for i, col in enumerate(by)
+        }
+        out[level] = pd.DataFrame(
+            {
+                **columns,
+                "n": pd.Series(n[level], dtype="int64"),
+                "shown": shown[level],
+                "reason": pd.Series(np.where(newly, PROTECTS, why[level]), dtype="str"),
+            }
+        )
     return out
 
 
-def _membership(levels: dict[str, pd.DataFrame]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Atom sizes (team x role cells) and, per level, which atoms each group holds."""
-    cells = levels["team_role"]
-    sizes = cells["n"].to_numpy(dtype=np.int64)
-    member = {"org": np.ones((1, len(cells)), dtype=float)}
-    for level, col in (("team", "team"), ("role", "role")):
-        keys = levels[level][col].astype(str).to_numpy()
-        member[level] = (keys[:, None] == cells[col].astype(str).to_numpy()[None, :]).astype(float)
-    member["team_role"] = np.eye(len(cells))
-    return sizes, member
+def _summed(
+    columns: list[list[str]], counts: list[int], teams: Sequence[str]
+) -> tuple[list[tuple[str, ...]], np.ndarray]:
+    """Responses per key of `columns`, keys sorted; by team, the round's teams first, in order.
 
-
-def enforce_audit(levels: dict[str, pd.DataFrame], minimum: int) -> dict[str, pd.DataFrame]:
-    """Hide more groups until the audit finds nothing hidden that the shown ones give away.
-
-    `levels` maps each level to a table with its columns, ``n`` and ``shown``
-    (team x role cells are the atoms). Returns the same tables with
-    ``shown`` narrowed where needed; rules 1-3 have usually done all the work,
-    and then this changes nothing.
+    Plain dictionaries: a round has tens of groups, where pandas' groupby and merge
+    cost more in set-up than in work, and this runs for every table a page publishes
+    and every step a round publishes.
     """
-    sizes, member = _membership(levels)
-    shown = _audited(
-        sizes,
-        member,
-        {level: levels[level]["shown"].to_numpy(dtype=bool) for level in member},
-        {level: levels[level]["n"].to_numpy(dtype=float) for level in member},
-        minimum,
-    )
-    return {level: table.assign(shown=shown[level]) for level, table in levels.items()}
+    if not columns:
+        return [()], np.array([sum(counts)], dtype=np.int64)
+    totals: dict[tuple[str, ...], int] = {}
+    for key, count in zip(zip(*columns, strict=True), counts, strict=True):
+        totals[key] = totals.get(key, 0) + int(count)
+    ordered = sorted(totals)
+    if teams:
+        # The round's teams appear even without responses: in the round's order, then the rest.
+        known = [(team,) for team in dict.fromkeys(str(team) for team in teams)]
+        listed = set(known)
+        ordered = known + [key for key in ordered if key not in listed]
+    return ordered, np.array([totals.get(key, 0) for key in ordered], dtype=np.int64)
+
+
+def _key_codes(keys: list[tuple[str, ...]]) -> np.ndarray:
+    """Groups x columns integer codes of each group's labels, numbered by first appearance."""
+    width = len(keys[0]) if keys else 0
+    codes = np.zeros((len(keys), width), dtype=np.int64)
+    for col in range(width):
+        seen: dict[str, int] = {}
+        codes[:, col] = [seen.setdefault(key[col], len(seen)) for key in keys]
+    return codes
 
 
 def _audited(
