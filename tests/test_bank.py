@@ -177,3 +177,15 @@ def test_stored_snapshots_skip_the_file_only_rules() -> None:
     data = yaml.safe_load(TINY)
     data["scale"]["labels"][0] = data["scale"]["labels"][1]  # a repeated label: refused in files
     assert bank_from_dict(data, source="round x").scale.labels[0] == "Disagree"
+
+
+def test_an_unchanged_bank_file_is_parsed_once_and_an_edit_is_seen(tmp_path) -> None:
+    path = tmp_path / "bank.yaml"
+    path.write_bytes((DATA / "tiny_bank.yaml").read_bytes())
+    first = load_bank(path)
+    assert load_bank(path) is first  # the same immutable bank, not parsed again
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("min_group_size: 3", "min_group_size: 4")
+    )
+    assert load_bank(path) is not first
+    assert load_bank(path).min_group_size == 4 != first.min_group_size

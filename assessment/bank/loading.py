@@ -24,6 +24,7 @@ here, when a file is loaded, and never on a stored round's snapshot
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -269,7 +270,20 @@ def load_bank(path: str | Path | None = None) -> Bank:
     field (bank problems).
     """
     path = Path(path) if path is not None else DEFAULT_BANK_PATH
-    data = _parse(_decode(_read_bytes(path), path), path)
+    return _load(str(path), _read_bytes(path))
+
+
+@functools.lru_cache(maxsize=32)
+def _load(source: str, raw: bytes) -> Bank:
+    """`load_bank` of one file's bytes, kept per name and content: a bank is immutable.
+
+    The Rounds page lists every bank in the folder at each rerun and the CLI and
+    imports load the default bank again and again; parsing and validating a bank
+    costs tens of milliseconds, so an unchanged file is read but not parsed twice.
+    A file with problems raises every time (exceptions are not cached).
+    """
+    path = Path(source)
+    data = _parse(_decode(raw, path), path)
     problems = _file_problems(data, str(path))
     try:
         bank = bank_from_dict(data, source=str(path))

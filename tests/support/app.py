@@ -14,12 +14,27 @@ import sqlalchemy as sa
 import streamlit as st
 from streamlit.components.v2 import manifest_scanner
 
+from assessment.service import auth
 from assessment.store import sessions
 from assessment.store.schema import make_engine
 from assessment.ui import leader
 from tests.support.db import make_sqlite_engine
 
 APP_PASSWORD = "a leader passcode for tests"
+
+
+@functools.cache
+def app_password_hash() -> str:
+    """APP_PASSWORD as the scrypt hash an operator may configure instead of the plain text.
+
+    The app hashes a plain-text passcode once per process (50 ms of scrypt), but every
+    AppTest starts with cleared caches, so the page tests configure the hash, made once
+    per test process; typing APP_PASSWORD at the sign-in form still checks against it.
+    tests/test_auth.py covers the plain-text setting itself.
+    """
+    return auth.hash_passcode(APP_PASSWORD)
+
+
 TEST_COOKIE_KEY = "test_leader_cookie"
 """Where an AppTest keeps the leader cookie a browser would send (AppTest sends no cookies)."""
 
@@ -73,7 +88,7 @@ def app_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.E
     """
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", url)
-    monkeypatch.setenv("ASSESSMENT_LEADER_PASSWORD", APP_PASSWORD)
+    monkeypatch.setenv("ASSESSMENT_LEADER_PASSWORD", app_password_hash())
     monkeypatch.delenv("ASSESSMENT_LEADER_EMAILS", raising=False)
     st.cache_resource.clear()
     st.cache_data.clear()
