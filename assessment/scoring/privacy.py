@@ -209,12 +209,12 @@ def decide_groups(
     out: dict[str, pd.DataFrame] = {}
     for level, by in LEVELS.items():
         newly = ~hidden[level] & ~shown[level]
-        columns = {
+        labels = {
             col: pd.Series([key[i] for key in keys[level]], dtype="str") for i, col in enumerate(by)
         }
         out[level] = pd.DataFrame(
             {
-                **columns,
+                **labels,
                 "n": pd.Series(n[level], dtype="int64"),
                 "shown": shown[level],
                 "reason": pd.Series(np.where(newly, PROTECTS, why[level]), dtype="str"),
