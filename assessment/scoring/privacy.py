@@ -150,12 +150,6 @@ def group_sizes(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby(keys, sort=True).size().rename("n").reset_index()
 
 
-def _codes(table: pd.DataFrame, by: Sequence[str]) -> np.ndarray:
-    if not by:
-        return np.zeros((len(table), 0), dtype=np.int64)
-    return np.column_stack([pd.factorize(table[col])[0] for col in by])
-
-
 def decide_groups(
     sizes: pd.DataFrame, minimum: int, teams: Sequence[str] = ()
 ) -> dict[str, pd.DataFrame]:
