@@ -36,6 +36,7 @@ from assessment.service.setup import discover_banks
 from assessment.store.schema import init_db, make_engine, rounds
 from tests.support.banks import DATA, V1_BANK_PATH
 from tests.support.cli import Result
+from tests.support.db import make_sqlite_engine
 
 Run = Callable[..., Result]
 TINY_TEXT = (DATA / "tiny_bank.yaml").read_text(encoding="utf-8")
@@ -487,8 +488,7 @@ def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     monkeypatch.setenv("ASSESSMENT_DATABASE_URL", url)
-    engine = make_engine(url)
-    init_db(engine)
+    engine = make_sqlite_engine(tmp_path / "cli.db")  # a copy of a migrated one: no migrating
     rnd = store.open_round(engine, "Q1", TEAMS, TINY, 3)
     store.import_responses(engine, rnd.token, read_responses(wide({}, {}, {}).encode(), TINY))
     engine.dispose()

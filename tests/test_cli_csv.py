@@ -16,9 +16,9 @@ from assessment.interchange import read_responses, scores_csv_bytes
 from assessment.interchange.forms import prepare_import
 from assessment.scoring import group_scores
 from assessment.service.exports import round_export
-from assessment.store.schema import init_db, make_engine
 from tests.support.banks import V1_BANK_PATH
 from tests.support.cli import Result
+from tests.support.db import make_sqlite_engine
 
 DATA = Path(__file__).parent / "data"
 WIDE = DATA / "forms_default_bank_wide.csv"
@@ -34,10 +34,8 @@ def default_bank(v1_bank: Bank) -> Bank:
 
 @pytest.fixture
 def cli_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine]:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", url)
-    engine = make_engine(url)
-    init_db(engine)
+    monkeypatch.setenv("ASSESSMENT_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    engine = make_sqlite_engine(tmp_path / "cli.db")  # a copy of a migrated one: no migrating
     yield engine
     engine.dispose()
 

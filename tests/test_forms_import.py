@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import random
 from collections.abc import Iterator
@@ -29,6 +30,9 @@ GOOGLE = DATA / "forms_google_default_bank.csv"
 MICROSOFT = DATA / "forms_microsoft_default_bank.csv"
 WIDE = DATA / "forms_default_bank_wide.csv"
 TEAMS = ["Payments", "Mobile", "Platform"]
+
+
+SHARE_DATABASE = True  # many small database tests: see tests/support/db.py
 
 
 @pytest.fixture(scope="module")
@@ -183,8 +187,13 @@ def test_problem_plan_still_shows_its_mapping(default_bank: Bank) -> None:
     assert mapping.loc[1, "imported as"] == "dropped: personal data"
 
 
+@functools.cache
+def _v1_bank() -> Bank:
+    return load_bank(V1_BANK_PATH)
+
+
 def _exported_with_ids() -> bytes:
-    bank = load_bank(V1_BANK_PATH)
+    bank = _v1_bank()  # parsed once: a param's maker cannot take the session fixture
     frame = read_responses(WIDE, bank)
     frame["response_id"] = [f"r{i}" for i in range(len(frame))]
     return responses_csv_bytes(frame, bank)

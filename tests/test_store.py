@@ -29,6 +29,9 @@ from assessment.survey import NOT_APPLICABLE, SurveyDraft, restore_draft
 TEAMS = ["Checkout", "Search"]
 
 
+SHARE_DATABASE = True  # many small database tests: see tests/support/db.py
+
+
 @pytest.fixture
 def open_round(engine: sa.Engine, tiny_bank: Bank) -> store.Round:
     return store.open_round(engine, "Q3 check-in", TEAMS, tiny_bank)

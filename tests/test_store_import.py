@@ -14,6 +14,8 @@ from assessment import store
 from assessment.bank import Bank
 from assessment.errors import AssessmentError, InputError
 
+SHARE_DATABASE = True  # many small database tests: see tests/support/db.py
+
 
 @pytest.fixture
 def rnd(engine: sa.Engine, tiny_bank: Bank) -> store.Round:

@@ -153,13 +153,13 @@ def _answers(
     """
     items = [m for m in matches if m.kind == "item"]
     block = table.cells[[m.position for m in items]].to_numpy(dtype=object)
-    distinct = pd.unique(block.ravel())
-    keys = matcher.label_keys(pd.Series(distinct, dtype=str))
-    point = dict(zip(distinct, keys.map(matcher.points).astype(float), strict=True))
-    known = dict(zip(distinct, keys.isin(matcher.points) | (keys == ""), strict=True))
-    flat = pd.Series(block.ravel())
-    values = flat.map(point).to_numpy(dtype=float).reshape(block.shape)
-    unknown = ~flat.map(known).to_numpy(dtype=bool).reshape(block.shape)
+    where, distinct = pd.factorize(block.ravel(), use_na_sentinel=False)
+    keys = matcher.label_keys(pd.Series(distinct, dtype=str)).tolist()
+    points = matcher.points
+    point = np.array([points.get(key, np.nan) for key in keys], dtype=float)
+    known = np.array([key in points or key == "" for key in keys], dtype=bool)
+    values = point[where].reshape(block.shape)
+    unknown = ~known[where].reshape(block.shape)
     why = "is not an answer on the scale"
     problems: list[Problem] = []
     for r, c in zip(*np.nonzero(unknown), strict=True):
@@ -168,12 +168,6 @@ def _answers(
         problems.append((row, match.position, message))
     frame = pd.DataFrame(values, index=table.cells.index, columns=[m.target for m in items])
     return frame, problems
-
-
-def _normalised(column: pd.Series) -> pd.Series:
-    """normalise_text per cell, computed once per distinct value."""
-    distinct = column.unique()
-    return column.map(dict(zip(distinct, map(normalise_text, distinct), strict=True))).astype(str)
 
 
 def _scale_hint(source: str, bank: Bank) -> str:
@@ -202,26 +196,36 @@ def _roles(
 
     An unknown role keeps its text for the message; an empty one, or one in a
     row of `skip` (`check_rows` has said what is wrong with it), is not looked up.
+    Each distinct text is matched once.
     """
     text = roles.fillna("").astype(str)
-    keys = _normalised(text)
+    where, distinct = pd.factorize(text, use_na_sentinel=False)
+    ids = [matcher.roles.get(normalise_text(value)) for value in distinct]
+    unmatched = np.array(
+        [value != "" and role is None for value, role in zip(distinct, ids, strict=True)],
+        dtype=bool,
+    )
+    unknown = unmatched[where] & ~text.index.isin(list(skip))
     known = ", ".join(role.name for role in matcher.bank.roles)
-    unknown = text.ne("") & ~keys.isin(matcher.roles) & ~text.index.isin(list(skip))
     problems = [
         (int(row), position,
          _at(source, row, header, f"{quoted(text[row])} is not a role of this survey ({known})"))
         for row in text.index[unknown]
     ]  # fmt: skip
-    return keys.map(matcher.roles).where(~unknown, text).fillna("").astype(str), problems
+    matched = np.array([role or "" for role in ids], dtype=object)[where]
+    cells = np.where(unknown, text.to_numpy(dtype=object), matched)
+    return pd.Series(cells, index=text.index, name=text.name, dtype=object).astype(str), problems
 
 
 def _teams(teams: pd.Series, known: Sequence[str]) -> tuple[pd.Series, list[str]]:
     """Teams in the round's spelling (matched in any case); teams it lacks are noted."""
     spelling = {normalise_text(team): team for team in known}
     text = teams.fillna("").astype(str)
-    keys = _normalised(text)
-    fixed = text.where(~keys.isin(spelling), keys.map(spelling))
-    extra = sorted(set(fixed[fixed.ne("")]) - set(known))
+    where, distinct = pd.factorize(text, use_na_sentinel=False)
+    spelled = [spelling.get(normalise_text(value), value) for value in distinct]  # once each
+    cells = np.array(spelled, dtype=object)[where]
+    fixed = pd.Series(cells, index=text.index, name=text.name, dtype=object).astype(str)
+    extra = sorted({team for team in spelled if team != ""} - set(known))
     notes = [f"Teams not in this round, added as extra teams: {', '.join(extra)}"]
     return fixed, notes if known and extra else []
 
@@ -253,9 +257,12 @@ def _forms_frame(
     table: Table, columns: list[ColumnMatch], matcher: Matcher
 ) -> tuple[pd.DataFrame, list[Problem]]:
     values, problems = _answers(table, columns, matcher)
-    frame = pd.DataFrame(index=table.cells.index)
-    for match in (c for c in columns if c.kind in ("team", "role", "comment")):
-        frame[match.kind] = table.cells[match.position].astype(str)
+    texts = {
+        match.kind: table.cells[match.position].astype(str)
+        for match in columns
+        if match.kind in ("team", "role", "comment")
+    }
+    frame = pd.DataFrame(texts, index=table.cells.index)
     items = values.reindex(columns=matcher.bank.item_ids)  # unmapped items: all NaN
     return pd.concat([frame, items], axis=1), problems
 
@@ -406,6 +413,8 @@ def _with_response_ids(frame: pd.DataFrame, digest: str) -> pd.DataFrame:
     """
     derived = pd.Series([f"import-{digest[:24]}-{row}" for row in frame.index], index=frame.index)
     if "response_id" not in frame:
-        return frame.assign(response_id=derived)[["response_id", *frame.columns]]
+        out = frame.copy(deep=False)
+        out.insert(0, "response_id", derived)
+        return out
     given = frame["response_id"].astype(str)
     return frame.assign(response_id=given.where(given.ne(""), derived))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -76,6 +76,7 @@ GRID_HEADER = re.compile(r"^(.*?)\s*\[(.+)\]\s*$", flags=re.S)
 LEADING_NUMBER = re.compile(r"^\d+\s*[-–—.:)]\s*(?=\D)")
 
 
+@lru_cache(maxsize=4096)  # pure; headers, labels, roles and teams come again and again
 def normalise_text(text: str) -> str:
     """Lower case, accents and punctuation gone, spaces collapsed: how people retype text."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()

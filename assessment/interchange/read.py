@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from assessment.bank import Bank, control_class
@@ -230,7 +231,12 @@ def read_table(data: bytes, source: str, numeric: Collection[str] = ()) -> Table
                 skiprows=header_lines,
                 names=list(range(width)),
                 index_col=False,
-                dtype={pos: str for pos in range(width) if not is_numeric[pos]},
+                # One dtype for all when none is numeric: the same columns, parsed faster.
+                dtype=(
+                    {pos: str for pos in range(width) if not is_numeric[pos]}
+                    if any(is_numeric)
+                    else str
+                ),
                 keep_default_na=False,
                 na_values={pos: [""] for pos in range(width) if is_numeric[pos]},
                 skip_blank_lines=False,
@@ -244,31 +250,69 @@ def read_table(data: bytes, source: str, numeric: Collection[str] = ()) -> Table
         ) from None
     except pd.errors.ParserError as exc:
         raise InputError(f"{source}: not a readable CSV file ({exc})") from None
-    raw.index = pd.RangeIndex(2, len(raw) + 2)  # spreadsheet rows: the header is row 1
-    filled = pd.DataFrame(index=raw.index)
-    for pos in range(width):
-        column = raw[pos]
-        if not is_numeric[pos] or column.dtype.kind not in "iuf":
-            column = raw[pos] = column.fillna("").astype(str).str.strip()
-            filled[pos] = column.ne("")
-        else:
-            filled[pos] = column.notna()
+    rows = pd.RangeIndex(2, len(raw) + 2)  # spreadsheet rows: the header is row 1
+    columns, filled = _cleaned(raw, width, is_numeric)
     keep = filled.any(axis=1)
-    raw, filled = raw[keep], filled[keep]
     for pos in range(len(header), width):
-        stray = raw.index[filled[pos]]
+        stray = np.flatnonzero(filled[:, pos])
         if len(stray):
             raise InputError(
-                f"{source}, row {stray[0]}: a value in column {column_letter(pos)}, beyond the"
-                f" last named column ({column_letter(len(header) - 1)}); is a value holding an"
-                " unquoted delimiter?"
+                f"{source}, row {rows[stray[0]]}: a value in column {column_letter(pos)}, beyond"
+                f" the last named column ({column_letter(len(header) - 1)}); is a value holding"
+                " an unquoted delimiter?"
             )
-    cells = raw[list(range(len(header)))]
+    kept = None if keep.all() else np.flatnonzero(keep)
+    named = range(len(header))
+    cells = pd.DataFrame(
+        {pos: columns[pos] if kept is None else columns[pos].take(kept) for pos in named},
+        index=rows if kept is None else rows.take(kept),
+    )
+    cells.columns = pd.Index(list(named), dtype="int64")
     table = Table(source, header, cells, delimiter, encoding)
+    filled = filled if kept is None else filled[kept]
     problems = _nul_problems(table, "\x00" in text) or _mixed_rows(table, filled)
     if problems:
         raise InputError(capped(problems))
     return table
+
+
+def _cleaned(
+    raw: pd.DataFrame, width: int, is_numeric: list[bool]
+) -> tuple[list[pd.api.extensions.ExtensionArray | np.ndarray], np.ndarray]:
+    """Every parsed column as read_table keeps it, and which of its cells are filled.
+
+    Text columns are stripped ("" where empty); a numeric column pandas could
+    parse stays numbers. The text columns that pandas read as strings are
+    stripped in one pass over all of them, not one pass per column: a file
+    has a few dozen columns, and the fixed cost of a pandas operation is
+    larger than the work on a few hundred short cells.
+    """
+    n = len(raw)
+    parsed = [raw[pos] for pos in range(width)]
+    columns: list[pd.api.extensions.ExtensionArray | np.ndarray] = []
+    filled = np.zeros((n, width), dtype=bool)
+    together: list[int] = []
+    strings = next((c.dtype for c in parsed if isinstance(c.dtype, pd.StringDtype)), None)
+    for pos, column in enumerate(parsed):
+        if is_numeric[pos] and column.dtype.kind in "iuf":
+            columns.append(column.to_numpy())
+            filled[:, pos] = column.notna().to_numpy()
+        elif strings is not None and column.dtype == strings:
+            columns.append(column.array)  # replaced below, stripped with the others
+            together.append(pos)
+        else:
+            column = column.fillna("").astype(str).str.strip()
+            columns.append(column.array)
+            filled[:, pos] = column.ne("").to_numpy(dtype=bool)
+    if together:
+        arrays = [parsed[pos].array for pos in together]
+        joined = type(arrays[0])._concat_same_type(arrays)
+        text = pd.Series(joined).fillna("").astype(str).str.strip()
+        filled[:, together] = text.ne("").to_numpy(dtype=bool).reshape(len(together), n).T
+        stripped = text.array
+        for i, pos in enumerate(together):
+            columns[pos] = stripped[i * n : (i + 1) * n]
+    return columns, filled
 
 
 def _named(table: Table, pos: int) -> str:
@@ -303,7 +347,7 @@ def _row_order(message: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def _mixed_rows(table: Table, filled: pd.DataFrame) -> list[str]:
+def _mixed_rows(table: Table, filled: np.ndarray) -> list[str]:
     """Rows that hold all their values in column A, separated by another delimiter.
 
     A file pasted together from two sources, say one written with commas and
@@ -313,11 +357,13 @@ def _mixed_rows(table: Table, filled: pd.DataFrame) -> list[str]:
     columns = len(table.header)
     if columns < 2 or table.cells.empty or table.cells[0].dtype.kind in "iuf":
         return []
+    alone = filled[:, 0] & ~filled[:, 1:columns].any(axis=1)
+    if not alone.any():  # the usual file: no row holds all its values in column A
+        return []
     first = table.cells[0]
     others = [sep for sep in DELIMITERS if sep != table.delimiter]
     counts = {sep: first.str.count(re.escape(sep)) for sep in others}
-    most = pd.concat(counts, axis=1).max(axis=1)
-    alone = filled[0] & ~filled[list(range(1, columns))].any(axis=1)
+    most = pd.concat(counts, axis=1).max(axis=1).to_numpy()
     suspicious = alone & (most >= max(1, (columns - 1) / 2))
     problems = []
     for row in table.cells.index[suspicious]:
@@ -395,7 +441,10 @@ def unneutralise(text: pd.Series) -> pd.Series:
     typed "'plain" stays as it is. Apply it only to an export
     (`is_export_header`): anyone else's "'=x" means "'=x".
     """
-    guarded = text.str.startswith("'") & text.str[1:2].isin([*FORMULA_TRIGGERS, "'"])
+    quoted = text.str.startswith("'")
+    if not quoted.any():  # nothing guarded: the usual export
+        return text.copy(deep=False)  # a new Series, as `mask` gives
+    guarded = quoted & text.str[1:2].isin([*FORMULA_TRIGGERS, "'"])
     return text.mask(guarded, text.str[1:])
 
 
@@ -407,11 +456,12 @@ def wide_cells(
     Text columns lose an export's formula guard when the file is an export.
     """
     export = is_export_header(table.header, bank)
-    frame = pd.DataFrame(index=table.cells.index)
+    columns = {}
     for name in (*KNOWN_COLUMNS, *bank.item_ids):
         if name in positions:
             column = table.cells[positions[name]]
-            frame[name] = unneutralise(column) if export and name in KNOWN_COLUMNS else column
+            columns[name] = unneutralise(column) if export and name in KNOWN_COLUMNS else column
+    frame = pd.DataFrame(columns, index=table.cells.index)  # one frame, not one column at a time
     return frame, {name: table.header[pos] for name, pos in positions.items()}
 
 

@@ -154,16 +154,12 @@ def uncoded(frame: pd.DataFrame, bank: Bank) -> pd.DataFrame:
     values = frame[items].to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         values = np.where(values < 1, np.nan, values)
+    if items and list(frame.columns[-len(items) :]) == items:
+        # The usual frame (`check_rows` puts the items last): one block, not a column at a time.
+        rest = frame.iloc[:, : len(frame.columns) - len(items)]
+        scored = pd.DataFrame(values, index=frame.index, columns=items)
+        return pd.concat([rest, scored], axis=1)
     return frame.assign(**dict(zip(items, values.T, strict=True)))
-
-
-def _as_numbers(column: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
-    """Float values of an answer column, and for a column of text the text (for messages)."""
-    if column.dtype.kind in "iuf":
-        return column.to_numpy(dtype=float, na_value=np.nan), None
-    text = _text(column)
-    values = pd.to_numeric(text.where(text.ne("")), errors="coerce")
-    return values.to_numpy(dtype=float, na_value=np.nan), text.to_numpy(dtype=object)
 
 
 def scale_problems(
@@ -193,17 +189,25 @@ def scale_problems(
     values = np.empty(cells.shape, dtype=float)
     not_number = np.zeros(cells.shape, dtype=bool)
     coded = np.zeros(cells.shape, dtype=bool)
-    for c, name in enumerate(cells.columns):
-        values[:, c], text = _as_numbers(cells[name])
-        if text is not None and tokens:
-            upper = pd.Series(text, dtype=object).str.upper()
-            token = upper.map(tokens).to_numpy(dtype=float, na_value=np.nan)
-            coded[:, c] = ~np.isnan(token)
-            values[:, c] = np.where(coded[:, c], token, values[:, c])
-        if text is not None:
-            not_number[:, c] = (text != "") & np.isnan(values[:, c])
-        elif codes:
-            coded[:, c] = np.isin(values[:, c], codes)
+    dtypes = list(cells.dtypes)
+    numeric = [c for c, dtype in enumerate(dtypes) if dtype.kind in "iuf"]
+    texts = [c for c, dtype in enumerate(dtypes) if dtype.kind not in "iuf"]
+    plain = [c for c in numeric if isinstance(dtypes[c], np.dtype)]  # numpy: no missing marker
+    if plain:  # the usual frame: all answer columns as one block
+        values[:, plain] = cells.iloc[:, plain].to_numpy(dtype=float)
+    for c in (c for c in numeric if not isinstance(dtypes[c], np.dtype)):
+        values[:, c] = cells.iloc[:, c].to_numpy(dtype=float, na_value=np.nan)
+    if codes and numeric:
+        coded[:, numeric] = np.isin(values[:, numeric], codes)
+    if texts:
+        block = np.empty((len(cells), len(texts)), dtype=object)
+        for i, text in enumerate(_texts([cells.iloc[:, c] for c in texts])):
+            block[:, i] = text.to_numpy(dtype=object)
+        numbers, token, not_a_number = _text_answers(block, tokens)
+        values[:, texts] = numbers
+        not_number[:, texts] = not_a_number
+        if tokens:
+            coded[:, texts] = token
     with np.errstate(invalid="ignore"):
         not_whole = np.isfinite(values) & (values != np.floor(values))
         off_scale = ~np.isnan(values) & ~not_whole & ~coded & ((values < 1) | (values > points))
@@ -257,6 +261,63 @@ def _text(column: pd.Series) -> pd.Series:
     return pd.Series(text, index=column.index, dtype=object)
 
 
+def _texts(columns: Sequence[pd.Series]) -> list[pd.Series]:
+    """`_text` of each column; columns of one string dtype are stripped together, in one pass.
+
+    A file has a few dozen columns of a few dozen cells: one pandas operation
+    per column would cost more than the work itself. The cells are the same
+    as `_text` gives column by column.
+    """
+    out: list[pd.Series | None] = [None] * len(columns)
+    groups: dict[pd.StringDtype, list[int]] = {}
+    for i, column in enumerate(columns):
+        if isinstance(column.dtype, pd.StringDtype):
+            groups.setdefault(column.dtype, []).append(i)
+        else:
+            out[i] = _text(column)
+    for members in groups.values():
+        arrays = [columns[i].array for i in members]
+        joined = type(arrays[0])._concat_same_type(arrays) if len(arrays) > 1 else arrays[0]
+        stripped = pd.Series(joined).fillna("").str.strip().array
+        start = 0
+        for i in members:
+            stop = start + len(columns[i])
+            out[i] = pd.Series(stripped[start:stop], index=columns[i].index, name=columns[i].name)
+            start = stop
+    return [text for text in out if text is not None]
+
+
+def _text_answers(
+    block: np.ndarray, tokens: Mapping[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stripped answer cells (object, 2-D) as numbers, which are tokens, which are not numbers.
+
+    Each distinct text is converted once (a file holds a handful: "1" to "5",
+    "DK", ""), then spread back over the cells, so the cost follows the
+    distinct texts, not the cells.
+    """
+    flat = block.ravel()
+    where, distinct = pd.factorize(flat, use_na_sentinel=False)
+    distinct = np.asarray(distinct, dtype=object)
+    blank = distinct == ""
+    numbers = np.asarray(
+        pd.to_numeric(np.where(blank, np.nan, distinct), errors="coerce"), dtype=float
+    )
+    is_token = np.zeros(len(distinct), dtype=bool)
+    if tokens:
+        upper = pd.Series(distinct, dtype=object).str.upper()
+        token = upper.map(tokens).to_numpy(dtype=float, na_value=np.nan)
+        is_token = ~np.isnan(token)
+        numbers = np.where(is_token, token, numbers)
+    not_a_number = ~blank & np.isnan(numbers)
+    shape = block.shape
+    return (
+        numbers[where].reshape(shape),
+        is_token[where].reshape(shape),
+        not_a_number[where].reshape(shape),
+    )
+
+
 def _has_controls(text: pd.Series, allowed: str) -> np.ndarray:
     """Which cells hold a control character (pyarrow strings hold no surrogates; RE2 reads none)."""
     arrow = isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow"
@@ -264,46 +325,84 @@ def _has_controls(text: pd.Series, allowed: str) -> np.ndarray:
     return text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
 
 
+def _cell_checks(text: pd.Series, allowed: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which cells are empty, each cell's length, which hold a control character.
+
+    On pyarrow strings (what a file read gives) these are the pyarrow kernels
+    pandas' string methods call, without pandas' cost per call; on any other
+    text, pandas' own methods.
+    """
+    if isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow":
+        import pyarrow.compute as pc  # present whenever pandas stores strings in pyarrow
+
+        cells = text.array.__arrow_array__()
+        return (
+            pc.equal(cells, "").to_numpy(),
+            pc.utf8_length(cells).to_numpy(),
+            pc.match_substring_regex(cells, control_class(allowed)).to_numpy(),
+        )
+    return (
+        text.eq("").to_numpy(dtype=bool),
+        text.str.len().to_numpy(),
+        _has_controls(text, allowed),
+    )
+
+
 def _text_problems(text: pd.Series, column: str, origin: _Origin) -> list[Problem]:
     longest, allowed = _TEXT_RULES[column]
+    empty, lengths, controls = _cell_checks(text, allowed)
     problems = []
     if column in REQUIRED_METADATA:
         why = f"empty; every response needs a {column}"
-        problems += [origin.problem(r, column, why) for r in np.flatnonzero(text.eq(""))]
-    lengths = text.str.len().to_numpy()
+        problems += [origin.problem(r, column, why) for r in np.flatnonzero(empty)]
     problems += [
         origin.problem(r, column, f"longer than {longest} characters ({lengths[r]}); shorten it")
         for r in np.flatnonzero(lengths > longest)
     ]
-    for r in np.flatnonzero(_has_controls(text, allowed)):
+    for r in np.flatnonzero(controls):
         found = control_characters(text.iat[r], allowed)
         problems.append(
             origin.problem(r, column, f"holds a control character ({found}); remove it")
         )
     if column == "response_id":
-        repeated = (text.duplicated(keep="first") & text.ne("")).to_numpy()
-        first = {value: i for i, value in reversed(list(enumerate(text.tolist())))}
-        problems += [
-            origin.problem(
-                r,
-                column,
-                f"{quoted(text.iat[r])} repeats the id of row {origin.rows[first[text.iat[r]]]}",
-            )
-            for r in np.flatnonzero(repeated)
-        ]
+        repeated = text.duplicated(keep="first").to_numpy() & ~empty
+        if repeated.any():
+            first = {value: i for i, value in reversed(list(enumerate(text.tolist())))}
+            problems += [
+                origin.problem(
+                    r,
+                    column,
+                    f"{quoted(text.iat[r])} repeats the id of row"
+                    f" {origin.rows[first[text.iat[r]]]}",
+                )
+                for r in np.flatnonzero(repeated)
+            ]
     return problems
 
 
 def _submitted(text: pd.Series, origin: _Origin) -> tuple[pd.Series, list[Problem]]:
-    """Dates as the store writes them (ISO 8601 UTC to the second); empty stays empty."""
-    parsed = pd.to_datetime(text.where(text.ne("")), errors="coerce", utc=True, format="ISO8601")
-    bad = (text.ne("") & parsed.isna()).to_numpy()
+    """Dates as the store writes them (ISO 8601 UTC to the second); empty stays empty.
+
+    Each distinct text is parsed once (an export's dates are days: a handful).
+    """
+    where, firsts = _distinct(text)
+    seen = text.iloc[firsts].reset_index(drop=True)
+    filled = seen.ne("")
+    parsed = pd.to_datetime(seen.where(filled), errors="coerce", utc=True, format="ISO8601")
+    bad = (filled & parsed.isna()).to_numpy()[where]
     problems = [
         origin.problem(r, "submitted_at", f"{quoted(text.iat[r])} {NOT_A_DATE}")
         for r in np.flatnonzero(bad)
     ]
-    iso = parsed.dt.strftime("%Y-%m-%dT%H:%M:%SZ").astype(object)
-    return iso.where(parsed.notna(), ""), problems
+    iso = parsed.dt.strftime("%Y-%m-%dT%H:%M:%SZ").astype(object).where(parsed.notna(), "")
+    cells = iso.to_numpy(dtype=object)[where]
+    return pd.Series(cells, index=text.index, name=text.name, dtype=object), problems
+
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's distinct value (0, 1, ... in order of appearance), and where each first is."""
+    where, _ = pd.factorize(values, use_na_sentinel=False)
+    return where, np.unique(where, return_index=True)[1]
 
 
 def check_rows(
@@ -342,16 +441,17 @@ def check_rows(
     the same index; and the problems, unsorted.
     """
     origin = _Origin.of(frame, source, rows, headers, positions)
-    out = pd.DataFrame(index=frame.index)
+    known = [c for c in KNOWN_COLUMNS if c in frame]
+    columns: dict[str, pd.Series] = {}
     problems: list[Problem] = []
-    for column in (c for c in KNOWN_COLUMNS if c in frame):
-        text = _text(frame[column])
+    for column, text in zip(known, _texts([frame[c] for c in known]), strict=True):
         if column in _TEXT_RULES:
             problems += _text_problems(text, column, origin)
         if column == "submitted_at":
             text, bad_dates = _submitted(text, origin)
             problems += bad_dates
-        out[column] = text
+        columns[column] = text
+    out = pd.DataFrame(columns, index=frame.index)
     items = [item for item in bank.item_ids if item in frame]
     values, bad_cells = scale_problems(
         frame[items],
@@ -400,9 +500,14 @@ def validated(checked: pd.DataFrame, bank: Bank, *, source: str) -> ValidatedImp
     stored with the time of the import.
     """
     given = checked["response_id"].tolist() if "response_id" in checked else [""] * len(checked)
-    stamps = pd.to_datetime(
-        checked["submitted_at"].where(checked["submitted_at"].ne("")), utc=True, format="ISO8601"
-    ) if "submitted_at" in checked else None  # fmt: skip
+    submitted: list[datetime | None] = [None] * len(checked)
+    if "submitted_at" in checked:  # each distinct time converted once
+        text = checked["submitted_at"]
+        where, firsts = _distinct(text)
+        seen = text.iloc[firsts]
+        stamps = pd.to_datetime(seen.where(seen.ne("")), utc=True, format="ISO8601")
+        times = [None if pd.isna(s) else s.to_pydatetime() for s in stamps]
+        submitted = [times[i] for i in where]
     comments = checked["comment"].tolist() if "comment" in checked else [""] * len(checked)
     items = [item for item in bank.item_ids if item in checked]
     return ValidatedImport(
@@ -411,11 +516,7 @@ def validated(checked: pd.DataFrame, bank: Bank, *, source: str) -> ValidatedImp
         bank_version=bank.version,
         response_ids=[value or secrets.token_hex(16) for value in given],
         ids_given="response_id" in checked,
-        submitted_at=(
-            [None] * len(checked)
-            if stamps is None
-            else [None if pd.isna(s) else s.to_pydatetime() for s in stamps]
-        ),
+        submitted_at=submitted,
         teams=checked["team"].tolist(),
         roles=checked["role"].tolist(),
         comments=[text or None for text in comments],

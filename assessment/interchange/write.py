@@ -60,8 +60,22 @@ def neutralise(text: pd.Series) -> pd.Series:
     every value exactly: "'=x" is written "''=x" and read back as "'=x".
     """
     text = text.astype(object).fillna("").astype(str)  # object first: an all-empty column is float
-    looks_guarded = text.str.startswith("'") & text.str[1:2].isin([*FORMULA_TRIGGERS, "'"])
-    return text.mask(text.str.startswith(FORMULA_TRIGGERS) | looks_guarded, "'" + text)
+    # Each distinct text is looked at once: a column of teams or roles holds a handful.
+    where, distinct = pd.factorize(text, use_na_sentinel=False)
+    guard = np.fromiter(map(_needs_guard, distinct), dtype=bool, count=len(distinct))
+    if not guard.any():
+        return text
+    return text.mask(guard[where], "'" + text)
+
+
+_GUARDED_SECOND = (*FORMULA_TRIGGERS, "'")
+
+
+def _needs_guard(text: str) -> bool:
+    """A formula trigger first, or what looks like a guard already (an apostrophe, then one)."""
+    return text.startswith(FORMULA_TRIGGERS) or (
+        text.startswith("'") and text[1:2] in _GUARDED_SECOND
+    )
 
 
 def one_decimal(values: pd.Series) -> pd.Series:
@@ -102,7 +116,7 @@ def _iso(column: pd.Series) -> pd.Series:
 
 def responses_table(frame: pd.DataFrame, bank: Bank) -> pd.DataFrame:
     """The wide export as text: every metadata column, then every bank item, in that order."""
-    out = pd.DataFrame(index=frame.index)
+    out: dict[str, pd.Series | str] = {}
     for col in METADATA_COLUMNS:
         if col not in frame:
             out[col] = ""
@@ -110,22 +124,44 @@ def responses_table(frame: pd.DataFrame, bank: Bank) -> pd.DataFrame:
             out[col] = neutralise(_iso(frame[col]))
         else:
             out[col] = neutralise(frame[col])
+    present = [item for item in bank.item_ids if item in frame]
+    answers = dict(zip(present, _answer_columns(frame, present, bank), strict=True))
     for item in bank.item_ids:
-        out[item] = _answers(frame[item], bank) if item in frame else ""
-    return out.reset_index(drop=True)
+        out[item] = answers.get(item, "")
+    return pd.DataFrame(out, index=frame.index).reset_index(drop=True)
 
 
-def _answers(values: pd.Series, bank: Bank) -> pd.Series:
-    """A column of answers as cells: the point, ``DK`` / ``NA`` for a coded frame's 0 / -1.
+def _answer_columns(frame: pd.DataFrame, items: list[str], bank: Bank) -> list[pd.Series]:
+    """Every answer column as cells at once: the point, ``DK`` / ``NA`` for a coded frame's 0 / -1.
 
     Written only where the scale has the two apart (`validate.answer_cells`);
-    with the combined choice, as always, a number or empty.
+    with the combined choice, as always, a number or empty. Each distinct
+    value is written once and spread over the cells: a round holds a handful
+    (the points, the codes, NaN), whatever its size.
     """
-    numbers = pd.to_numeric(values, errors="coerce").astype(float)
-    text = whole(numbers.where(numbers >= 1))
-    for cell, code in answer_cells(bank.scale).items():
-        text = text.mask(numbers.eq(code), cell)
-    return text
+    if not items:
+        return []
+    numbers = np.empty((len(frame), len(items)), dtype=float)
+    for c, item in enumerate(items):
+        column = frame[item]
+        if isinstance(column.dtype, np.dtype) and column.dtype.kind in "iuf":
+            numbers[:, c] = column.to_numpy(dtype=float)
+        else:
+            numbers[:, c] = pd.to_numeric(column, errors="coerce").astype(float).to_numpy()
+    distinct, where = np.unique(numbers.ravel(order="F"), return_inverse=True)
+    codes = answer_cells(bank.scale)
+    cells = []
+    for value in distinct.tolist():
+        cell = next((text for text, code in codes.items() if value == code), None)
+        if cell is None:
+            cell = f"{value:.0f}" if value >= 1 else ""
+        cells.append(cell)
+    text = pd.Series(np.asarray(cells, dtype=object)[where], dtype=object).astype(str).array
+    n = len(frame)
+    return [
+        pd.Series(text[c * n : (c + 1) * n], index=frame.index, name=item)
+        for c, item in enumerate(items)
+    ]
 
 
 def write_responses(frame: pd.DataFrame, bank: Bank, target: Target) -> None:

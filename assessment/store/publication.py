@@ -9,6 +9,7 @@ ever grows, in steps the rule chose.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from assessment.scoring.publication import release
 from assessment.store.rounds import now_utc, round_from_row, round_row
 from assessment.store.schema import (
+    UTCDateTime,
     comment_publications,
     comments,
     publications,
@@ -31,16 +33,78 @@ Publication = tuple[int, datetime | None]
 """(published responses, when the latest step was released)."""
 
 
-def _state(conn: Connection, round_id: int) -> pd.DataFrame:
-    rows = conn.execute(
-        sa.select(responses.c.pk, responses.c.team, responses.c.role, publications.c.step)
-        .select_from(
-            responses.outerjoin(publications, publications.c.response_pk == responses.c.pk)
-        )
-        .where(responses.c.round_id == round_id)
-    ).all()
-    frame = pd.DataFrame(rows, columns=["pk", "team", "role", "step"])
-    return frame.astype({"team": "str", "role": "str"})
+# Responses per team, role and release step (NULL: pending), counted by the database: the
+# rule needs only these counts, and a round's rows never cross the driver one by one.
+_CELL_COUNTS = (
+    sa.select(responses.c.team, responses.c.role, publications.c.step, sa.func.count())
+    .select_from(responses.outerjoin(publications, publications.c.response_pk == responses.c.pk))
+    .where(responses.c.round_id == sa.bindparam("round_id"))
+    .group_by(responses.c.team, responses.c.role, publications.c.step)
+)
+_WAITING = (
+    sa.select(sa.func.count())
+    .select_from(responses.outerjoin(publications, publications.c.response_pk == responses.c.pk))
+    .where(responses.c.round_id == sa.bindparam("round_id"), publications.c.response_pk.is_(None))
+)
+_PUBLISHED = (
+    sa.select(sa.func.count(), sa.func.max(publications.c.published_at))
+    .select_from(publications.join(responses, responses.c.pk == publications.c.response_pk))
+    .where(responses.c.round_id == sa.bindparam("round_id"))
+)
+
+
+# A step: the pending responses and the unreleased comments of a chosen cell, marked by one
+# statement each (INSERT ... SELECT, run for every cell at once), so no row crosses the driver.
+_RELEASE_RESPONSES = publications.insert().from_select(
+    ["response_pk", "step", "published_at"],
+    sa.select(
+        responses.c.pk,
+        sa.bindparam("step", type_=sa.Integer),
+        sa.bindparam("now", type_=UTCDateTime),
+    )
+    .select_from(responses.outerjoin(publications, publications.c.response_pk == responses.c.pk))
+    .where(
+        responses.c.round_id == sa.bindparam("round_id"),
+        publications.c.response_pk.is_(None),
+        responses.c.team == sa.bindparam("team"),
+        responses.c.role == sa.bindparam("role"),
+    ),
+)
+_RELEASE_COMMENTS = comment_publications.insert().from_select(
+    ["comment_id", "step"],
+    sa.select(comments.c.id, sa.bindparam("step", type_=sa.Integer))
+    .select_from(
+        comments.outerjoin(comment_publications, comment_publications.c.comment_id == comments.c.id)
+    )
+    .where(
+        comments.c.round_id == sa.bindparam("round_id"),
+        comment_publications.c.comment_id.is_(None),
+        comments.c.team == sa.bindparam("team"),
+        comments.c.role == sa.bindparam("role"),
+    ),
+)
+
+
+def _counts(conn: Connection, round_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``team, role, step, n`` of the published responses and ``team, role, n`` of the pending.
+
+    Rows sorted by team, role (and step), as pandas' groupby gives them.
+    """
+    rows = conn.execute(_CELL_COUNTS, {"round_id": round_id}).all()
+    done = sorted((str(t), str(r), int(step), int(n)) for t, r, step, n in rows if step is not None)
+    wait = sorted((str(t), str(r), int(n)) for t, r, step, n in rows if step is None)
+    published = _count_frame(done, ("team", "role", "step", "n"))
+    return published, _count_frame(wait, ("team", "role", "n"))
+
+
+def _count_frame(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> pd.DataFrame:
+    columns = list(zip(*rows, strict=True)) or [()] * len(names)
+    return pd.DataFrame(
+        {
+            name: pd.Series(values, dtype="str" if name in ("team", "role") else "int64")
+            for name, values in zip(names, columns, strict=True)
+        }
+    )
 
 
 def publish(engine: Engine, token: str) -> Publication:
@@ -52,15 +116,10 @@ def publish(engine: Engine, token: str) -> Publication:
     """
     with reading(engine) as conn:
         row = round_row(conn, token)
-        waiting = conn.scalar(
-            sa.select(sa.func.count())
-            .select_from(
-                responses.outerjoin(publications, publications.c.response_pk == responses.c.pk)
-            )
-            .where(responses.c.round_id == row.id, publications.c.response_pk.is_(None))
-        )
-    if waiting:
-        _step(engine, token)
+        waiting = conn.scalar(_WAITING, {"round_id": row.id})
+        if not waiting:
+            return _published(conn, row.id)
+    _step(engine, token)
     return last_published(engine, token)
 
 
@@ -71,53 +130,26 @@ def _step(engine: Engine, token: str) -> None:
             # No submission may slip in between reading the pending cells and marking them.
             conn.execute(sa.text("LOCK TABLE responses, comments IN SHARE ROW EXCLUSIVE MODE"))
         rnd = round_from_row(row)
-        state = _state(conn, row.id)
-        done = state[state["step"].notna()]
-        published = (
-            done.astype({"step": "int64"}).groupby(["team", "role", "step"], as_index=False).size()
-        ).rename(columns={"size": "n"})
-        pending = state[state["step"].isna()]
-        waiting = (
-            pending.groupby(["team", "role"], as_index=False).size().rename(columns={"size": "n"})
-        )
+        published, waiting = _counts(conn, row.id)
         chosen = release(published, waiting, rnd.min_group_size, rnd.teams)
         if chosen.empty:
             return
         step = int(published["step"].max()) + 1 if len(published) else 1
-        cells = set(zip(chosen["team"], chosen["role"], strict=True))
-        pks = [
-            int(pk)
-            for pk, team, role in zip(pending["pk"], pending["team"], pending["role"], strict=True)
-            if (team, role) in cells
-        ]
         now = now_utc()
-        conn.execute(
-            publications.insert(),
-            [{"response_pk": pk, "step": step, "published_at": now} for pk in pks],
-        )
-        unpublished = (
-            sa.select(comments.c.id, comments.c.team, comments.c.role)
-            .select_from(
-                comments.outerjoin(
-                    comment_publications, comment_publications.c.comment_id == comments.c.id
-                )
-            )
-            .where(comments.c.round_id == row.id, comment_publications.c.comment_id.is_(None))
-        )
-        notes = [r.id for r in conn.execute(unpublished) if (r.team, r.role) in cells]
-        if notes:
-            conn.execute(
-                comment_publications.insert(), [{"comment_id": i, "step": step} for i in notes]
-            )
+        cells = [
+            {"round_id": row.id, "step": step, "team": team, "role": role}
+            for team, role in sorted(set(zip(chosen["team"], chosen["role"], strict=True)))
+        ]
+        conn.execute(_RELEASE_RESPONSES, [cell | {"now": now} for cell in cells])
+        conn.execute(_RELEASE_COMMENTS, cells)
+
+
+def _published(conn: Connection, round_id: int) -> Publication:
+    count, latest = conn.execute(_PUBLISHED, {"round_id": round_id}).one()
+    return int(count), latest
 
 
 def last_published(engine: Engine, token: str) -> Publication:
     """How many responses are published, and when the latest step was released."""
     with reading(engine) as conn:
-        round_id = round_row(conn, token).id
-        count, latest = conn.execute(
-            sa.select(sa.func.count(), sa.func.max(publications.c.published_at))
-            .select_from(publications.join(responses, responses.c.pk == publications.c.response_pk))
-            .where(responses.c.round_id == round_id)
-        ).one()
-    return int(count), latest
+        return _published(conn, round_row(conn, token).id)

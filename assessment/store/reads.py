@@ -92,13 +92,12 @@ def responses_frame(
         ).all()
         width, offset = _packing(len(rnd.bank.items))
         packed = conn.execute(_packed_answers(row.id, offset, published_only)).all()
-    columns = list(zip(*meta, strict=True)) or [()] * len(_HEAD)  # column-wise: no Row objects
-    head = pd.DataFrame(dict(zip(_HEAD, columns, strict=True)))
+    columns = dict(zip(_HEAD, list(zip(*meta, strict=True)) or [()] * len(_HEAD), strict=True))
     matrix = np.full((len(meta), len(rnd.bank.items)), np.nan)
     if packed:
         pks, strings = zip(*packed, strict=True)
         owners, positions, values = _unpack(list(strings), width, offset)
-        rows = pd.Index(head["pk"]).get_indexer(np.asarray(pks))[owners]
+        rows = pd.Index(np.asarray(columns["pk"])).get_indexer(np.asarray(pks))[owners]
         keep = (rows >= 0) & (positions < matrix.shape[1])
         kept = values[keep]
         dont_know = np.nan if not kinds else DONT_KNOW_CODE
@@ -106,7 +105,7 @@ def responses_frame(
         kept = np.where(kept == _NULL_SLOT, dont_know, kept)
         kept = np.where(kept == _NOT_APPLICABLE_SLOT, not_applicable, kept)
         matrix[rows[keep], positions[keep]] = kept
-    return _wide_frame(rnd, head, matrix)
+    return _wide_frame(rnd, columns, matrix)
 
 
 _HEAD = ["pk", "response_id", "submitted_at", "team", "role", GATE_COLUMN]
@@ -162,21 +161,28 @@ def _unpack(
     return owners, positions, values.astype(float)
 
 
-def _wide_frame(rnd: Round, head: pd.DataFrame, matrix: np.ndarray) -> pd.DataFrame:
-    seconds = pd.to_datetime(head["submitted_at"], utc=True, format="ISO8601").dt.tz_convert(None)
-    iso = np.datetime_as_string(seconds.to_numpy(dtype="datetime64[s]"), unit="s")
+def _wide_frame(rnd: Round, head: dict[str, tuple[Any, ...]], matrix: np.ndarray) -> pd.DataFrame:
+    """The wide table from the responses' columns as read (`_HEAD`) and the answer matrix.
+
+    Each column goes straight from the driver's values to its Series, with
+    pandas inferring its type as it would in a frame of them.
+    """
+    index = pd.RangeIndex(len(matrix))
+    stamps = pd.to_datetime(pd.Series(head["submitted_at"]), utc=True, format="ISO8601")
+    seconds = stamps.dt.tz_convert(None).to_numpy(dtype="datetime64[s]")
+    iso = np.char.add(np.datetime_as_string(seconds, unit="s"), "Z")
     out = pd.DataFrame(
         {
-            "response_id": head["response_id"].astype("str"),
-            "submitted_at": (pd.Series(iso, index=head.index, dtype="str") + "Z"),
-            "round": pd.Series(rnd.name, index=head.index, dtype="str"),
-            "team": head["team"].astype("str"),
-            "role": head["role"].astype("str"),
+            "response_id": pd.Series(head["response_id"]).astype("str"),
+            "submitted_at": pd.Series(iso, index=index, dtype="str"),
+            "round": pd.Series(rnd.name, index=index, dtype="str"),
+            "team": pd.Series(head["team"]).astype("str"),
+            "role": pd.Series(head["role"]).astype("str"),
         }
     )
     if rnd.bank.project_gate is not None:
-        out[GATE_COLUMN] = head[GATE_COLUMN].astype("boolean")
-    items = pd.DataFrame(matrix, columns=rnd.bank.item_ids, index=head.index)
+        out[GATE_COLUMN] = pd.Series(head[GATE_COLUMN]).astype("boolean")
+    items = pd.DataFrame(matrix, columns=rnd.bank.item_ids, index=index)
     return pd.concat([out, items], axis=1)
 
 

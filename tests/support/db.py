@@ -5,6 +5,11 @@ connection's search_path, dropped afterwards), so tests never see each
 other's rows and need no clean-up between them. When the server is not
 reachable the PostgreSQL tests skip -- except in CI (``CI=true``), where they
 fail, because CI must prove the PostgreSQL path works.
+
+A test module with many small database tests can set ``SHARE_DATABASE = True``:
+its tests then share one database per backend, emptied before each test (no
+rows, ids from 1: what a fresh migrated database holds). That saves building a
+schema and warming an engine's statement cache for every test.
 """
 
 from __future__ import annotations
@@ -17,18 +22,21 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from assessment.store.schema import init_db, make_engine
+from assessment.store.schema import init_db, make_engine, metadata
 
 __all__ = [
     "POSTGRES_URL",
+    "_module_postgres_engine",
+    "_module_sqlite_engine",
     "_private_data_home",
+    "emptied",
     "engine",
     "make_postgres_engine",
     "make_sqlite_engine",
@@ -76,9 +84,37 @@ def make_postgres_engine(schema: str) -> sa.Engine:
     return make_engine(url.render_as_string(hide_password=False))
 
 
+def emptied(db: sa.Engine) -> sa.Engine:
+    """`db` with every row deleted and every id sequence reset, its schema version kept."""
+    with db.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            if table.name == "schema_version":
+                continue
+            conn.execute(table.delete())
+            column = table.autoincrement_column
+            if conn.dialect.name == "postgresql" and column is not None:
+                serial = sa.func.pg_get_serial_sequence(table.name, column.name)
+                conn.execute(sa.select(sa.func.setval(serial, 1, False)))
+    return db
+
+
+def _shares_database(request: pytest.FixtureRequest) -> bool:
+    return bool(getattr(request.module, "SHARE_DATABASE", False))
+
+
+@pytest.fixture(scope="module")
+def _module_sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
+    db = make_sqlite_engine(tmp_path_factory.mktemp("db") / "role_radar.db")
+    yield db
+    db.dispose()
+
+
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    """A migrated engine on a fresh temp-file SQLite database."""
+def sqlite_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.Engine]:
+    """A migrated engine on a fresh temp-file SQLite database (or the module's, emptied)."""
+    if _shares_database(request):
+        yield emptied(request.getfixturevalue("_module_sqlite_engine"))
+        return
     db = make_sqlite_engine(tmp_path / "role_radar.db")
     yield db
     db.dispose()
@@ -103,11 +139,11 @@ def postgres_admin() -> Iterator[sa.Engine]:
     admin.dispose()
 
 
-@pytest.fixture
-def postgres_engine(postgres_admin: sa.Engine) -> Iterator[sa.Engine]:
-    """A migrated engine in a fresh schema of its own on the test server."""
+@contextmanager
+def _postgres_schema(admin: sa.Engine) -> Iterator[sa.Engine]:
+    """A migrated engine in a new schema of its own, dropped on the way out."""
     schema = f"test_{secrets.token_hex(6)}"
-    with postgres_admin.begin() as conn:
+    with admin.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     db = make_postgres_engine(schema)
     try:
@@ -115,8 +151,24 @@ def postgres_engine(postgres_admin: sa.Engine) -> Iterator[sa.Engine]:
         yield db
     finally:
         db.dispose()
-        with postgres_admin.begin() as conn:
+        with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture(scope="module")
+def _module_postgres_engine(postgres_admin: sa.Engine) -> Iterator[sa.Engine]:
+    with _postgres_schema(postgres_admin) as db:
+        yield db
+
+
+@pytest.fixture
+def postgres_engine(request: pytest.FixtureRequest) -> Iterator[sa.Engine]:
+    """A migrated engine in a fresh schema of its own on the test server (or the module's)."""
+    if _shares_database(request):
+        yield emptied(request.getfixturevalue("_module_postgres_engine"))
+        return
+    with _postgres_schema(request.getfixturevalue("postgres_admin")) as db:
+        yield db
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
