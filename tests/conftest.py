@@ -41,39 +41,78 @@ def _is_property(item: pytest.Item) -> bool:
 BROWSER_GROUPS = 2
 """Browser tests run in this many xdist groups: each a worker with its own server and Chromium."""
 
+BROWSER_FIRST = ("tests/test_sign_in_browser.py",)
+"""Browser files that run before the others of their group. Signing in lands on Results,
+which draws the newest round that has results: before the other files have made one,
+that page has nothing to draw, instead of seconds of charts no check there reads."""
+
 
 def _browser_groups(items: list[pytest.Item]) -> dict[str, str]:
     """Browser test files dealt to `BROWSER_GROUPS` groups, a whole file to one group.
 
-    A file stays together so its module fixtures (a demo round, say) are built once; files
-    go, largest first, to the group with the fewest browser tests so far, which keeps the
-    groups about even as files come and go.
+    A file stays together so its module fixtures (a demo round, say) are built once, and
+    the files whose tests open the phone tab stay together too: one group then starts a
+    phone context, not each (a context's first page costs seconds: a cold cache for
+    Streamlit's JavaScript). Bundles go, largest first, to the group with the fewest
+    browser tests so far, which keeps the groups about even as files come and go.
     """
     counts: dict[str, int] = {}
+    phone: set[str] = set()
     for item in items:
         if item.get_closest_marker("browser"):
-            counts[item.nodeid.split("::")[0]] = counts.get(item.nodeid.split("::")[0], 0) + 1
+            path = item.nodeid.split("::")[0]
+            counts[path] = counts.get(path, 0) + 1
+            if "phone_page" in getattr(item, "fixturenames", ()):
+                phone.add(path)
+    bundles = [sorted(phone)] if phone else []
+    bundles += [[path] for path in sorted(counts) if path not in phone]
+
+    def size(bundle: list[str]) -> int:
+        return sum(counts[path] for path in bundle)
+
     load = [0] * BROWSER_GROUPS
     group: dict[str, str] = {}
-    for path in sorted(counts, key=lambda path: (-counts[path], path)):
+    for bundle in sorted(bundles, key=lambda bundle: (-size(bundle), bundle)):
         smallest = load.index(min(load))
-        load[smallest] += counts[path]
-        group[path] = f"browser-{smallest + 1}"
+        load[smallest] += size(bundle)
+        group |= {path: f"browser-{smallest + 1}" for path in bundle}
     return group
 
 
+def _join_group(config: pytest.Config, item: pytest.Item, group: str) -> None:
+    """Put the item in xdist group `group`, so one worker runs the whole group.
+
+    pytest-xdist (3.8) groups the tests whose node ids end in ``@<group>``: its own hook
+    writes that suffix to ``item._nodeid``, which pytest 9.2 no longer reads (the id now
+    lives in ``item._id``), so the mark alone leaves every browser test to any worker.
+    Here the suffix goes where this pytest reads it; xdist adding its own to an id that
+    has one already changes nothing, as it splits the group off at the last ``@``.
+    """
+    item.add_marker(pytest.mark.xdist_group(group))
+    if getattr(config.option, "loadgroup", False) and hasattr(item, "_id"):
+        from _pytest.nodeid import NodeId
+
+        item._id = NodeId.parse(f"{item.nodeid}@{group}")
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook turns the mark into a group
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests join a `browser-N` group: per group one worker, one server, one Chromium.
 
-    On xdist workers the Hypothesis properties come first (xdist hands out the biggest
-    group first anyway): they are the longest single tests, and one of them started last
-    would leave the other workers idle at the end. Otherwise tests keep their file order.
+    Browser files run in file order, those in `BROWSER_FIRST` before the others. On xdist
+    workers the Hypothesis properties come first (xdist hands out the biggest group first
+    anyway): they are the longest single tests, and one of them started last would leave
+    the other workers idle at the end. Otherwise tests keep their file order.
     """
     groups = _browser_groups(items)
-    for item in items:
-        if item.get_closest_marker("browser"):
-            item.add_marker(pytest.mark.xdist_group(groups[item.nodeid.split("::")[0]]))
+    browser = [i for i, item in enumerate(items) if item.get_closest_marker("browser")]
+    first = sorted(  # stable: otherwise in file order, in the places browser tests had
+        (items[i] for i in browser),
+        key=lambda item: item.nodeid.split("::")[0] not in BROWSER_FIRST,
+    )
+    for i, item in zip(browser, first, strict=True):
+        items[i] = item
+        _join_group(config, item, groups[item.nodeid.split("::")[0]])
     if os.environ.get("PYTEST_XDIST_WORKER"):
         items.sort(key=lambda item: not _is_property(item))  # stable: same order on every worker
 

@@ -1,91 +1,57 @@
-"""Accessibility in a real browser: axe-core on every page, at desktop and at phone width.
+"""Accessibility in a real browser: axe-core on every page at 1280 and 390 px, the keyboard.
 
 axe-core (npm; `.ci/run` installs it into tests/support/node_modules from
-tests/support/package.json) is injected into each page once the page has finished
-drawing, and reports what breaks WCAG 2.x A/AA and axe's best practices. A serious
-or critical violation fails the test, and so does a heading that skips a level,
-unless it comes from Streamlit's own markup, which this project cannot change: those
-are in `ALLOWED`, each with the rule, the element and why.
+tests/support/package.json) is injected into a page once it has finished drawing and
+reports what breaks WCAG 2.x A/AA and axe's best practices. A serious or critical
+violation fails the test, and so does a heading that skips a level, unless it comes from
+Streamlit's own markup, which this project cannot change: those are in
+`tests.support.browser.ALLOWED`, each with the rule, the element and why.
 
-axe does not judge a focus indicator, so the test also moves focus by keyboard and
-measures the ring against the page behind it (WCAG 2.2, 2.4.13: at least 3:1, at
-least 2 px; `assessment/ui/theme.py` draws it).
+The audit runs where a journey test already stands (`axe.check`), rather than in a walk
+of its own that would load and draw every page a second time. A desktop tab is audited
+at 1280 px, narrowed to 390 px (a resize starts no script run) and audited again; where
+the phone journey draws a page anyway, the phone audits it at 390 px:
 
-One server, one browser tab: a page is checked at 1280 px, then the same tab is
-narrowed to 390 px (a resize starts no script run, so there is nothing to wait for
-but the layout) and checked again.
+=============================  =============================================  ============
+page                           1280 px                                        390 px
+=============================  =============================================  ============
+landing (no round link)        test_sign_in_browser, signed out               narrowed
+leader sign-in                 test_sign_in_browser, before signing in        narrowed
+signed in                      test_sign_in_browser, the second tab           narrowed
+survey: about you, a section,  test_survey_browser, full survey on a desktop  on a phone
+review, thank you
+survey: review, still open     test_routing_browser (a phone, widened)        on a phone
+results                        test_results_browser, demo on a desktop        on a phone
+statements                     test_results_browser, statements page          narrowed
+rounds                         test_rounds_browser, a round and its link      narrowed
+import & export                test_data_browser, download and import         narrowed
+=============================  =============================================  ============
+
+axe does not judge a focus indicator, so the keyboard journey here also measures the ring
+on the controls it tabs to, against the page behind them (WCAG 2.2, 2.4.13: at least 3:1,
+at least 2 px; `assessment/ui/theme.py` draws it).
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the chromium_browser fixture skips (or fails in CI) with an install hint
+    expect = None
+
 from assessment import store
 from assessment.bank import Bank
-from assessment.service import demo
 from assessment.store.schema import init_db, make_engine
-from tests.support.browser import AppServer, rerun, sign_in_leader, skip_or_fail, wait_idle
+from tests.support.browser import AppServer, rerun, wait_idle
 
 pytestmark = pytest.mark.browser
 
-AXE = Path(__file__).resolve().parent / "support" / "node_modules" / "axe-core" / "axe.min.js"
-WIDTHS = (1280, 390)
-HEIGHT = 900
-BLOCKING = ("serious", "critical")
 MIN_FOCUS_CONTRAST, MIN_FOCUS_PX = 3.0, 2.0
-PAGE_TIMEOUT_MS = 90_000  # the results page scores the whole demo round on its first run
-
-
-@dataclass(frozen=True)
-class Allowed:
-    """A violation in Streamlit's own markup: the rule, the element (a data-testid it is
-    in or is) and why it cannot be fixed from this project."""
-
-    rule: str
-    element: str
-    why: str
-
-    def covers(self, finding: Finding) -> bool:
-        return finding.rule == self.rule and self.element in finding.within
-
-
-ALLOWED: tuple[Allowed, ...] = (
-    Allowed(
-        "list",
-        "stSidebarNavItems",
-        "Streamlit's sidebar navigation puts each section's <div> straight into the <ul>;"
-        " the page list is drawn by st.navigation, not by this app",
-    ),
-    Allowed(
-        "listitem",
-        "stSidebarNav",
-        "the other half of the same markup: the sidebar's <li> page links sit in those"
-        " <div>s, not directly in the <ul>",
-    ),
-)
-
-# Every serious or critical violation and every skipped heading level, one row per element,
-# with the data-testids of the element and its ancestors (to recognise Streamlit's markup).
-RUN_AXE = """async () => {
-  const result = await axe.run(document, { resultTypes: ["violations"] });
-  const within = (selector) => {
-    let node = document.querySelector(selector), ids = [];
-    for (; node; node = node.parentElement) if (node.dataset?.testid) ids.push(node.dataset.testid);
-    return ids.join(" ");
-  };
-  return result.violations
-    .filter((v) => ["serious", "critical"].includes(v.impact) || v.id === "heading-order")
-    .flatMap((v) => v.nodes.map((n) => ({
-      rule: v.id, impact: v.impact, target: n.target.join(" "),
-      within: typeof n.target[0] === "string" ? within(n.target[0]) : "",
-      html: n.html.slice(0, 160), summary: (n.failureSummary || "").slice(0, 300),
-    })));
-}"""
+STEP_TIMEOUT_MS = 15_000
 
 # The keyboard focus ring of the focused control (its label, for a hidden radio input):
 # outline width, and its contrast against the first opaque background behind it.
@@ -115,194 +81,92 @@ FOCUS_RING = """() => {
   };
 }"""
 
-
-@dataclass(frozen=True)
-class Finding:
-    page: str
-    width: int
-    rule: str
-    impact: str
-    target: str
-    within: str
-    html: str
-    summary: str
-
-    def line(self) -> str:
-        return (
-            f"{self.page} @{self.width}px {self.rule} ({self.impact}) {self.target}\n"
-            f"    {self.html}\n    {self.summary}"
-        )
-
-
-def audit(page: Any, name: str, width: int) -> list[Finding]:
-    """axe's findings on the page as drawn now (axe is injected once per document)."""
-    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE))
-    rows = page.evaluate(RUN_AXE)
-    return [Finding(page=name, width=width, **row) for row in rows]
-
-
-def at_both_widths(page: Any, name: str) -> list[Finding]:
-    """Audit at 1280 px and at 390 px, and leave the tab at 1280 px again."""
-    found: list[Finding] = []
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": HEIGHT})
-        page.wait_for_function(f"() => window.innerWidth === {width}")
-        found += audit(page, name, width)
-    page.set_viewport_size({"width": WIDTHS[0], "height": HEIGHT})
-    return found
-
-
-def blocking(found: list[Finding]) -> list[Finding]:
-    """What fails: serious, critical or a skipped heading, and not Streamlit's own."""
-    return [
-        f
-        for f in found
-        if (f.impact in BLOCKING or f.rule == "heading-order")
-        and not any(allowed.covers(f) for allowed in ALLOWED)
-    ]
-
-
-def tally(found: list[Finding]) -> dict[str, int]:
-    """Serious and critical elements per rule (what the before/after record counts)."""
-    counts: dict[str, int] = {}
-    for f in found:
-        if f.impact in BLOCKING:
-            counts[f.rule] = counts.get(f.rule, 0) + 1
-    return counts
-
-
-def report(found: list[Finding]) -> str:
-    return "\n".join(f.line() for f in found)
+DESCRIBE_FOCUS = """() => { const e = document.activeElement;
+  const group = e.closest('[role=radiogroup]'), button = e.closest('button');
+  return group ? group.getAttribute('aria-label') : button ? button.innerText
+    : /^H[1-6]$/.test(e.tagName) ? e.textContent : e.tagName; }"""
 
 
 def focus_ring(page: Any) -> dict[str, Any]:
     return dict(page.evaluate(FOCUS_RING))
 
 
-def tab_to(page: Any, selector: str, limit: int = 12) -> dict[str, Any]:
-    """Press Tab until focus is on an element matching `selector`; measure its ring."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"() => document.activeElement.matches({selector!r})"):
-            return focus_ring(page)
-    raise AssertionError(f"Tab never reached {selector}")
+def assert_visible_ring(page: Any, control: str) -> None:
+    """Focus is on a `control` (CSS); its ring is wide enough and stands out behind it."""
+    assert page.evaluate(f"() => document.activeElement.matches({control!r})"), focused(page)
+    ring = focus_ring(page)
+    assert ring["width"] >= MIN_FOCUS_PX, ring
+    assert ring["contrast"] >= MIN_FOCUS_CONTRAST, ring
 
 
-@pytest.fixture(scope="module")
-def axe_script() -> Path:
-    if not AXE.exists():
-        skip_or_fail(f"axe-core not found at {AXE}: npm install --prefix tests/support")
-    return AXE
+def focused(page: Any) -> str:
+    """What has keyboard focus: a radio group's name, a button's text or a heading's."""
+    return str(page.evaluate(DESCRIBE_FOCUS))
 
 
-@pytest.fixture(scope="module")
-def survey_token(app_server: AppServer, tiny_bank: Bank) -> str:
-    """An open round of the small bank: the survey has two sections to walk through."""
+def expect_focus(page: Any, name: str) -> None:
+    """Wait until focus is on the group, heading (exact name) or button (within its text)."""
+    try:
+        page.wait_for_function(
+            f"""([name]) => {{ const what = ({DESCRIBE_FOCUS})();
+                const button = document.activeElement.closest('button');
+                return button ? what.includes(name) : what === name; }}""",
+            arg=[name],
+            timeout=5_000,
+        )
+    except Exception as exc:  # Playwright's TimeoutError: say where focus went instead
+        raise AssertionError(f"focus is on {focused(page)!r}, not on {name!r}") from exc
+
+
+def group(page: Any, name: str) -> Any:
+    return page.get_by_role("radiogroup", name=name, exact=True)
+
+
+def test_keyboard_alone_reaches_and_answers_everything(
+    app_server: AppServer, desktop_page: Any, tiny_bank: Bank
+) -> None:
     engine = make_engine(app_server.database_url)
     try:
         init_db(engine)
-        return store.open_round(engine, "Accessibility", ["Payments", "Search"], tiny_bank).token
+        rnd = store.open_round(engine, "Keyboard journey", ["Payments", "Search"], tiny_bank, 5)
     finally:
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def demo_token(app_server: AppServer, tiny_bank: Bank) -> str:
-    """A round of the demo's answers to the small bank, newest of all: the leader pages open
-    on it with every chart drawn, hidden groups and findings included."""
-    engine = make_engine(app_server.database_url)
-    try:
-        init_db(engine)
-        rnd = store.open_round(engine, "Accessibility demo", list(demo.DEMO_TEAMS), tiny_bank)
-        store.import_responses(engine, rnd.token, demo.demo_frame(tiny_bank), source="demo")
-        return rnd.token
-    finally:
-        engine.dispose()
-
-
-def press(page: Any, label: str) -> None:
-    with rerun(page):
-        page.get_by_role("button", name=re.compile(label)).click()
-
-
-def choose(page: Any, group: str, option: str) -> None:
-    with rerun(page):
-        page.get_by_role("radiogroup", name=group, exact=True).get_by_text(
-            option, exact=True
-        ).click()
-
-
-def walk_survey(page: Any, app_server: AppServer, token: str) -> tuple[list[Finding], list[Any]]:
-    """The respondent's pages: landing, about you, a section, review, thank-you.
-
-    Returns axe's findings and the focus rings measured on the way.
-    """
-    found: list[Finding] = []
-    page.goto(app_server.url)
-    wait_idle(page)
-    found += at_both_widths(page, "landing")
-    page.goto(f"{app_server.url}/?round={token}")
-    wait_idle(page)
+    page = desktop_page
+    page.set_default_timeout(STEP_TIMEOUT_MS)
+    page.goto(f"{app_server.url}/?round={rnd.token}")
+    wait_idle(page)  # the first run has finished and is drawn: the pickers and the button exist
     heading = page.get_by_role("heading", name="About you")
     heading.wait_for()
-    found += at_both_widths(page, "survey: about you")
     heading.click()  # where reading continues; the next Tab goes to the team picker
-    rings = [tab_to(page, "input[type=radio]"), tab_to(page, "button")]
-    choose(page, "Your team", "Search")
-    choose(page, "Your role", "Engineering")
-    press(page, "Start the survey")
+    for stop, control in (
+        ("Your team", "input[type=radio]"),
+        ("Your role", "input[type=radio]"),
+        ("Start the survey", "button"),
+    ):
+        page.keyboard.press("Tab")
+        expect_focus(page, stop)
+        assert_visible_ring(page, control)
+
+    team = group(page, "Your team").get_by_role("radio")
+    team.first.focus()
+    with rerun(page):
+        page.keyboard.press("Space")
+    expect(team.first).to_be_checked()  # Payments
+    page.keyboard.press("Tab")
+    expect_focus(page, "Your role")
+    with rerun(page):
+        page.keyboard.press("ArrowDown")
+    expect(group(page, "Your role").get_by_role("radio").nth(1)).to_be_checked()
+    page.keyboard.press("Tab")
+    expect_focus(page, "Start the survey")
+    with rerun(page):
+        page.keyboard.press("Enter")
     page.get_by_role("heading", name="Purpose", exact=True).wait_for()
-    choose(page, "P1", "Agree")
-    found += at_both_widths(page, "survey: section")
-    press(page, "Next section")
-    press(page, "Review answers")
-    page.get_by_role("heading", name="Review and submit").wait_for()
-    found += at_both_widths(page, "survey: review")
-    press(page, "Submit my answers")
-    page.get_by_role("heading", name="Thank you!").wait_for()
-    found += at_both_widths(page, "survey: thank you")
-    return found, rings
-
-
-LEADER_PAGES = (
-    ("results", "At a glance"),
-    ("items", "Scales"),
-    ("rounds", "Your rounds"),
-    ("data", "Download"),
-)
-
-
-def walk_leader(page: Any, app_server: AppServer) -> list[Finding]:
-    """Sign-in, then results, rounds and Import & export (the sign-in cookie keeps the tab in)."""
-    found: list[Finding] = []
-    page.goto(f"{app_server.url}/sign_in")
-    wait_idle(page)
-    found += at_both_widths(page, "sign-in")
-    sign_in_leader(page, app_server)
-    found += at_both_widths(page, "signed in")
-    for path, heading in LEADER_PAGES:
-        page.goto(f"{app_server.url}/{path}")
-        wait_idle(page, timeout=PAGE_TIMEOUT_MS)
-        page.get_by_role("heading", name=heading).first.wait_for()
-        found += at_both_widths(page, path)
-    return found
-
-
-def test_respondent_pages_pass_axe_and_show_keyboard_focus(
-    app_server: AppServer, desktop_page: Any, axe_script: Path, survey_token: str
-) -> None:
-    found, rings = walk_survey(desktop_page, app_server, survey_token)
-    print("respondent pages, serious+critical:", tally(found))
-    assert not blocking(found), report(blocking(found))
-    for ring in rings:
-        assert ring["width"] >= MIN_FOCUS_PX, ring
-        assert ring["contrast"] >= MIN_FOCUS_CONTRAST, ring
-
-
-def test_leader_pages_pass_axe(
-    app_server: AppServer, desktop_page: Any, axe_script: Path, demo_token: str
-) -> None:
-    found = walk_leader(desktop_page, app_server)
-    print("leader pages, serious+critical:", tally(found))
-    assert not blocking(found), report(blocking(found))
+    expect_focus(page, "Purpose")  # the app moves focus to the new section's heading
+    page.keyboard.press("Tab")
+    expect_focus(page, "P1")
+    with rerun(page):
+        page.keyboard.press("ArrowRight")
+    page.get_by_text("· 1 of 18 answered").wait_for()
+    page.keyboard.press("Tab")
+    expect_focus(page, "P2")

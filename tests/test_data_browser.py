@@ -1,4 +1,7 @@
-"""A leader's import & export journey in a real browser: download a file, import a Forms export."""
+"""A leader's import & export journey in a real browser: download a file, import a Forms export.
+
+axe-core audits the page as the leader opens it (tests/test_accessibility_browser.py).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from assessment import store
 from assessment.bank import Bank
 from assessment.interchange import read_responses
 from assessment.store.schema import init_db, make_engine
-from tests.support.browser import AppServer, rerun, sign_in_leader
+from tests.support.browser import AppServer, Axe, rerun, sign_in_leader
 
 try:
     from playwright.sync_api import expect
@@ -48,7 +51,7 @@ def sign_in_and_open_data_page(page: Page, app_server: AppServer, round_name: st
 
 
 def test_leader_downloads_scores_and_imports_a_google_forms_export(
-    app_server: AppServer, desktop_page: Page, default_bank: Bank
+    app_server: AppServer, desktop_page: Page, default_bank: Bank, axe: Axe
 ) -> None:
     name = f"Import journey {uuid.uuid4().hex[:6]}"
     engine = make_engine(app_server.database_url)
@@ -58,6 +61,8 @@ def test_leader_downloads_scores_and_imports_a_google_forms_export(
     store.import_responses(engine, rnd.token, wide.iloc[:6])
     page = desktop_page
     sign_in_and_open_data_page(page, app_server, name)
+    page.get_by_role("heading", name="Download").first.wait_for()
+    axe.check(page, "data")
 
     with page.expect_download() as download:
         page.get_by_test_id("stDownloadButton").filter(has_text="Scores CSV").click()

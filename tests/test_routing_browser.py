@@ -1,7 +1,9 @@
 """The routing question in a real Chromium at phone width: "no" leaves the project statements out.
 
 Elements are found by role and accessible name, and every action that makes the
-app rerun waits for that rerun (`rerun`), as in tests/test_survey_browser.py.
+app rerun waits for that rerun (`rerun`), as in tests/test_survey_browser.py. The review
+step, with every statement still open, is the one step the full journeys never show:
+axe-core audits it here (tests/test_accessibility_browser.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from assessment import store
 from assessment.bank import Bank, bank_from_dict
 from assessment.store import Round
 from assessment.store.schema import init_db, make_engine
-from tests.support.browser import AppServer, rerun, wait_idle
+from tests.support.browser import AppServer, Axe, rerun, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +57,7 @@ def statements(page: Any) -> list[str]:
 
 
 def test_no_projects_on_a_phone_shows_no_project_statements(
-    app_server: AppServer, phone_page: Any, tiny_bank: Bank
+    app_server: AppServer, phone_page: Any, tiny_bank: Bank, axe: Axe
 ) -> None:
     page = phone_page
     page.set_default_timeout(STEP_TIMEOUT_MS)
@@ -75,6 +77,8 @@ def test_no_projects_on_a_phone_shows_no_project_statements(
         page.get_by_text("0 of 12 answered").first.wait_for()
         press(page, "Next section|Review answers")
     page.get_by_role("heading", name="Review and submit").wait_for()
+    page.get_by_text("12 statements are still open.").wait_for()
+    axe.check(page, "survey: review, statements open", widths=(390, 1280))
     press(page, "Submit my answers")
     page.get_by_role("heading", name="Thank you!").wait_for()
 

@@ -2,9 +2,12 @@
 
 The passcode form is a plain HTML form posted by the browser itself to the server's
 sign-in route, which sets an HttpOnly cookie; every leader page checks that cookie
-against the database. The test server (`app_server`) trusts X-Forwarded-For from
-127.0.0.1, as behind a proxy on the same host, so the burst of wrong passcodes comes
-from made-up addresses and leaves the address of the other browser tests untouched.
+against the database, and without it shows a gate and no leader data. axe-core audits
+the pages a visitor passes on the way in (tests/test_accessibility_browser.py).
+
+The test server (`app_server`) trusts X-Forwarded-For from 127.0.0.1, as behind a proxy
+on the same host, so the burst of wrong passcodes comes from made-up addresses and
+leaves the address of the other browser tests untouched.
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ import pytest
 
 from assessment import store
 from assessment.service import limits
-from assessment.store.schema import make_engine
-from tests.support.browser import DESKTOP, RUN_TRACKER, AppServer, rerun, wait_idle
+from assessment.store.schema import init_db, make_engine
+from tests.support.browser import DESKTOP, AppServer, Axe, rerun, wait_idle
 
 try:
     from playwright.sync_api import expect
@@ -41,27 +44,48 @@ def round_names(app_server: AppServer) -> list[str]:
         engine.dispose()
 
 
-def assert_signed_out(page: Page, secret: str) -> None:
-    """The gate, and nothing a leader would see: no round, no leader navigation."""
-    expect(page.get_by_text(GATE)).to_be_visible()
-    assert secret not in page.content()
+def assert_no_leader_data(page: Page, secret: str, token: str) -> None:
+    """The gate, and nothing a leader would see: no round, no link, no file, no chart, no
+    leader navigation. Waits for the page's first run: then nothing more can appear."""
+    wait_idle(page)
+    expect(page.get_by_text(GATE)).to_be_visible()  # rendered: not a vacuous pass
+    html, body = page.content(), page.locator("body").inner_text()
+    assert not any(leak in text for leak in (secret, token) for text in (html, body))
+    assert "for leaders" in body  # the page is reachable, and its gate answers
+    assert page.get_by_test_id("stCode").count() == 0
+    assert page.get_by_test_id("stDownloadButton").count() == 0
+    assert page.locator(".js-plotly-plot").count() == 0
     expect(page.get_by_test_id("stSidebarNav").get_by_role("link", name="Rounds")).to_have_count(0)
 
 
 def test_leader_stays_signed_in_across_reloads_and_tabs_until_signing_out(
-    app_server: AppServer, desktop_page: Page, tiny_bank: Any
+    app_server: AppServer, desktop_page: Page, tiny_bank: Any, axe: Axe
 ) -> None:
+    """Signed out, a leader page's address shows its gate; the visitor goes on to the front
+    page and to sign-in; signed in, a reload and a second tab stay so until signing out."""
     page = desktop_page
     secret = f"Sign-in round {uuid.uuid4().hex[:6]}"
     engine = make_engine(app_server.database_url)
-    store.open_round(engine, secret, ["Platform"], tiny_bank, 3)
+    init_db(engine)  # the server creates the schema on its first page view; this may be first
+    rnd = store.open_round(engine, secret, ["Platform"], tiny_bank, 3)
     engine.dispose()
 
-    page.goto(f"{app_server.url}/sign_in")
-    wait_idle(page)
-    page.get_by_label("Leader passcode").fill(app_server.leader_password)
+    for path in ("rounds", "results", "data"):  # never signed in: no cookie at all
+        page.goto(f"{app_server.url}/{path}")
+        assert_no_leader_data(page, secret, rnd.token)
+    with rerun(page):  # the sidebar offers a visitor the front page and sign-in, no more
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Survey").click()
+    page.get_by_role("heading", name="Role Radar").wait_for()
+    axe.check(page, "landing")
+    with rerun(page):
+        page.get_by_test_id("stMain").get_by_role("link", name="Leader sign-in").click()
+    passcode = page.get_by_label("Leader passcode")
+    passcode.wait_for()
+    axe.check(page, "sign-in")
+
+    passcode.fill(app_server.leader_password)
     with page.expect_navigation(url=f"{app_server.url}/results"):
-        page.get_by_label("Leader passcode").press("Enter")
+        passcode.press("Enter")
     wait_idle(page)
     expect(page.get_by_role("heading", name="Results", exact=True)).to_be_visible()
     (cookie,) = [c for c in page.context.cookies() if c["name"] == "role_radar_leader"]
@@ -80,26 +104,30 @@ def test_leader_stays_signed_in_across_reloads_and_tabs_until_signing_out(
         expect(other_tab.get_by_text("Signed in.")).to_be_visible()
         leader_nav = other_tab.get_by_test_id("stSidebarNav").get_by_role("link", name="Rounds")
         expect(leader_nav).to_be_visible()
+        axe.check(other_tab, "signed in")
 
-        page.goto(f"{app_server.url}/sign_in")
-        wait_idle(page)
+        with rerun(page):  # within the app, as a leader would
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name="Leader sign-in").click()
         with rerun(page):
             page.get_by_role("button", name="Sign out").click()
         expect(page.get_by_label("Leader passcode")).to_be_visible()
 
         for tab, path in ((page, "results"), (other_tab, "rounds")):
             tab.goto(f"{app_server.url}/{path}")  # the cookie is still sent; it counts no more
-            wait_idle(tab)
-            assert_signed_out(tab, secret)
+            assert_no_leader_data(tab, secret, rnd.token)
     finally:
         other_tab.close()
     assert secret in round_names(app_server)
 
 
 def test_burst_of_wrong_passcodes_from_fresh_browsers_is_slowed(
-    app_server: AppServer, chromium_browser: Any
+    app_server: AppServer, chromium_browser: Any, desktop_page: Page
 ) -> None:
-    """Fresh contexts (no cookies, nothing shared) from one address: five tries, then waits."""
+    """Fresh contexts (no cookies, nothing shared) from one address: five tries, then waits.
+
+    Then the right passcode, typed into the page from that address: the desktop tab starts
+    every test without cookies, as a fresh browser does.
+    """
     address = f"198.51.100.{uuid.uuid4().int % 200 + 1}"  # a made-up client, new every run
     answers: list[tuple[str, float]] = []
     for attempt in range(limits.SIGN_IN_PER_CLIENT_BURST + 2):
@@ -125,11 +153,9 @@ def test_burst_of_wrong_passcodes_from_fresh_browsers_is_slowed(
     print(f"\nwrong passcode answered in {[round(s, 3) for s in checked]} s;"
           f" refused without a check in {[round(s, 3) for s in refused]} s")  # fmt: skip
 
-    context = chromium_browser.new_context(**DESKTOP)
-    context.add_init_script(script=RUN_TRACKER)
+    page = desktop_page
+    page.set_extra_http_headers({"X-Forwarded-For": address})
     try:
-        page = context.new_page()
-        page.set_extra_http_headers({"X-Forwarded-For": address})
         page.goto(f"{app_server.url}/sign_in")
         wait_idle(page)
         page.get_by_label("Leader passcode").fill(app_server.leader_password)
@@ -138,6 +164,6 @@ def test_burst_of_wrong_passcodes_from_fresh_browsers_is_slowed(
         wait_idle(page)
         # Even the right passcode waits its turn; the page says how long.
         expect(page.get_by_text("Too many attempts; try again in")).to_be_visible()
-        assert "role_radar_leader" not in {c["name"] for c in context.cookies()}
+        assert "role_radar_leader" not in {c["name"] for c in page.context.cookies()}
     finally:
-        context.close()
+        page.set_extra_http_headers({})  # the next test's tab speaks for this host again

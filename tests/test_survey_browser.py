@@ -3,13 +3,16 @@
 Elements are found by role and accessible name (a statement's radio group is
 named by the statement), never by position or CSS. Every action that makes the
 app rerun waits for that rerun to finish and be drawn (`rerun`), then the test
-checks what it shows, e.g. the progress text counting the answer.
+checks what it shows, e.g. the progress text counting the answer. Where the journey
+stands on a step, axe-core audits it: at 1280 px on the desktop, at 390 px on the phone
+(tests/test_accessibility_browser.py). The keyboard-only journey is in that file too.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,7 +27,7 @@ from assessment.bank import Bank
 from assessment.store import Round
 from assessment.store.schema import init_db, make_engine
 from assessment.survey import DONT_KNOW, answer_options, option_label, sections
-from tests.support.browser import AppServer, rerun, wait_idle
+from tests.support.browser import AppServer, Axe, rerun, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -93,7 +96,9 @@ def start(page: Any, team: str, role: str) -> None:
     press(page, "Start the survey")
 
 
-def answer_everything(page: Any, bank: Bank, plan: dict[str, int | str]) -> None:
+def answer_everything(
+    page: Any, bank: Bank, plan: dict[str, int | str], audit: Callable[[str], None]
+) -> None:
     total = len(bank.items)
     done = 0
     for part in sections(bank):
@@ -102,6 +107,8 @@ def answer_everything(page: Any, bank: Bank, plan: dict[str, int | str]) -> None
             choose(page, item.text, option_label(bank, plan[item.id]))
             done += 1
             answered(page, done, total)
+            if done == 1:
+                audit("survey: section")
         press(page, "Next section|Review answers")
 
 
@@ -116,35 +123,47 @@ def assert_stored(frame: Any, bank: Bank, plan: dict[str, int | str], team: str)
             assert row[item_id] == value, item_id
 
 
-def full_journey(page: Any, app_server: AppServer, bank: Bank, name: str) -> None:
+def full_journey(
+    page: Any, app_server: AppServer, bank: Bank, name: str, axe: Axe, width: int
+) -> None:
+    """The whole survey; axe audits each kind of step on the way, at the tab's `width`."""
+
+    def audit(step: str) -> None:
+        axe.check(page, step, widths=(width,))
+
     rnd = open_round(app_server, bank, name)
     plan = planned_answers(bank)
     visit(page, app_server, rnd)
     page.get_by_text("never ask for your name or e-mail").wait_for()
+    audit("survey: about you")
     start(page, "Search", "Engineering")
-    answer_everything(page, bank, plan)
+    answer_everything(page, bank, plan, audit)
 
     page.get_by_role("heading", name="Review and submit").wait_for()
     page.get_by_text("You have answered every statement.").wait_for()
+    audit("survey: review")
     page.get_by_role("textbox", name=re.compile("Anything else")).fill("Fewer status meetings.")
     press(page, "Submit my answers")  # also commits the comment (blur): `rerun` waits for both
 
     page.get_by_role("heading", name="Thank you!").wait_for()
     page.get_by_text("at least 5 responses", exact=False).wait_for()
+    audit("survey: thank you")
     assert "done=1" in page.url and "resume=" not in page.url
     assert_stored(responses(app_server, rnd), bank, plan, team="Search")
 
 
 def test_full_survey_on_a_desktop(
-    app_server: AppServer, desktop_page: Any, tiny_bank: Bank
+    app_server: AppServer, desktop_page: Any, tiny_bank: Bank, axe: Axe
 ) -> None:
     # The journey, not the bank: every section of the default bank is checked through
     # AppTest (tests/test_survey_page.py), at a twentieth of a browser's cost per answer.
-    full_journey(desktop_page, app_server, tiny_bank, "Desktop journey")
+    full_journey(desktop_page, app_server, tiny_bank, "Desktop journey", axe, 1280)
 
 
-def test_full_survey_on_a_phone(app_server: AppServer, phone_page: Any, tiny_bank: Bank) -> None:
-    full_journey(phone_page, app_server, tiny_bank, "Phone journey")
+def test_full_survey_on_a_phone(
+    app_server: AppServer, phone_page: Any, tiny_bank: Bank, axe: Axe
+) -> None:
+    full_journey(phone_page, app_server, tiny_bank, "Phone journey", axe, 390)
 
 
 def test_refresh_mid_survey_keeps_the_answers(
@@ -173,64 +192,3 @@ def test_refresh_mid_survey_keeps_the_answers(
     options = len(answer_options(tiny_bank))
     expect(group(page, "P2").get_by_role("radio")).to_have_count(options)  # not vacuous
     assert group(page, "P2").get_by_role("radio", checked=True).count() == 0
-
-
-DESCRIBE_FOCUS = """() => { const e = document.activeElement;
-  const group = e.closest('[role=radiogroup]'), button = e.closest('button');
-  return group ? group.getAttribute('aria-label') : button ? button.innerText
-    : /^H[1-6]$/.test(e.tagName) ? e.textContent : e.tagName; }"""
-
-
-def focused(page: Any) -> str:
-    """What has keyboard focus: a radio group's name, a button's text or a heading's."""
-    return str(page.evaluate(DESCRIBE_FOCUS))
-
-
-def expect_focus(page: Any, name: str) -> None:
-    """Wait until focus is on the group, heading (exact name) or button (within its text)."""
-    try:
-        page.wait_for_function(
-            f"""([name]) => {{ const what = ({DESCRIBE_FOCUS})();
-                const button = document.activeElement.closest('button');
-                return button ? what.includes(name) : what === name; }}""",
-            arg=[name],
-            timeout=5_000,
-        )
-    except Exception as exc:  # Playwright's TimeoutError: say where focus went instead
-        raise AssertionError(f"focus is on {focused(page)!r}, not on {name!r}") from exc
-
-
-def test_keyboard_alone_reaches_and_answers_everything(
-    app_server: AppServer, desktop_page: Any, tiny_bank: Bank
-) -> None:
-    page = desktop_page
-    rnd = open_round(app_server, tiny_bank, "Keyboard journey")
-    visit(page, app_server, rnd)  # idle: the pickers and the button after the heading exist
-    page.get_by_role("heading", name="About you").click()  # where reading continues
-    for stop in ("Your team", "Your role", "Start the survey"):
-        page.keyboard.press("Tab")
-        expect_focus(page, stop)
-
-    team = group(page, "Your team").get_by_role("radio")
-    team.first.focus()
-    with rerun(page):
-        page.keyboard.press("Space")
-    expect(team.first).to_be_checked()  # Payments
-    page.keyboard.press("Tab")
-    expect_focus(page, "Your role")
-    with rerun(page):
-        page.keyboard.press("ArrowDown")
-    expect(group(page, "Your role").get_by_role("radio").nth(1)).to_be_checked()
-    page.keyboard.press("Tab")
-    expect_focus(page, "Start the survey")
-    with rerun(page):
-        page.keyboard.press("Enter")
-    page.get_by_role("heading", name="Purpose", exact=True).wait_for()
-    expect_focus(page, "Purpose")  # the app moves focus to the new section's heading
-    page.keyboard.press("Tab")
-    expect_focus(page, "P1")
-    with rerun(page):
-        page.keyboard.press("ArrowRight")
-    answered(page, 1, 18)
-    page.keyboard.press("Tab")
-    expect_focus(page, "P2")

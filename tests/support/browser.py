@@ -10,6 +10,10 @@ Waiting: never on the clock. `wait_idle` waits until a script run the server
 reported has finished and its output is on the page; `rerun` wraps an action
 that makes the app rerun and waits for exactly that rerun (a plain click
 returns before the server has even started it).
+
+Accessibility: `axe.check(page, name)` runs axe-core on the page where a journey test
+stands, at 1280 and 390 px (the list of pages and the tests that audit them is in
+tests/test_accessibility_browser.py).
 """
 
 from __future__ import annotations
@@ -301,8 +305,11 @@ class _Tabs:
     def __init__(self, browser: Any) -> None:
         self.browser = browser
         self.pages: dict[str, Any] = {}
+        self.kept: set[str] = set()
 
     def open(self, device: str, options: dict[str, Any]) -> Any:
+        if device in self.kept:
+            raise RuntimeError(f"the {device} tab is kept for a module: use its fixture")
         page = self.pages.get(device)
         if page is None or page.is_closed():
             context = self.browser.new_context(**options)
@@ -323,6 +330,22 @@ class _Tabs:
         except Exception:
             del self.pages[device]
             page.context.close()
+
+    @contextmanager
+    def keep(self, device: str, options: dict[str, Any], session: pytest.Session) -> Iterator[Any]:
+        """The device's tab for a whole module, released (or thrown away) after its last test.
+
+        For a page that costs seconds to draw (the demo's results) and that several tests
+        only read: each test then reads the tab as the one before left it.
+        """
+        page = self.open(device, options)
+        failed = session.testsfailed
+        self.kept.add(device)
+        try:
+            yield page
+        finally:
+            self.kept.discard(device)
+            self.release(device, clean=session.testsfailed == failed)
 
     def close(self) -> None:
         for page in self.pages.values():
@@ -353,3 +376,142 @@ def desktop_page(request: pytest.FixtureRequest, browser_tabs: _Tabs) -> Iterato
 @pytest.fixture
 def phone_page(request: pytest.FixtureRequest, browser_tabs: _Tabs) -> Iterator[Any]:
     yield from _tab(request, browser_tabs, "phone", PHONE)
+
+
+# -- accessibility: axe-core where a test stands ---------------------------------------------
+
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+WIDTHS = (1280, 390)
+BLOCKING = ("serious", "critical")
+
+
+@dataclass(frozen=True)
+class Finding:
+    page: str
+    width: int
+    rule: str
+    impact: str
+    target: str
+    within: str
+    html: str
+    summary: str
+
+    def line(self) -> str:
+        return (
+            f"{self.page} @{self.width}px {self.rule} ({self.impact}) {self.target}\n"
+            f"    {self.html}\n    {self.summary}"
+        )
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """A violation in Streamlit's own markup: the rule, the element (a data-testid it is
+    in or is) and why it cannot be fixed from this project."""
+
+    rule: str
+    element: str
+    why: str
+
+    def covers(self, finding: Finding) -> bool:
+        return finding.rule == self.rule and self.element in finding.within
+
+
+ALLOWED: tuple[Allowed, ...] = (
+    Allowed(
+        "list",
+        "stSidebarNavItems",
+        "Streamlit's sidebar navigation puts each section's <div> straight into the <ul>;"
+        " the page list is drawn by st.navigation, not by this app",
+    ),
+    Allowed(
+        "listitem",
+        "stSidebarNav",
+        "the other half of the same markup: the sidebar's <li> page links sit in those"
+        " <div>s, not directly in the <ul>",
+    ),
+)
+
+# Every serious or critical violation and every skipped heading level, one row per element,
+# with the data-testids of the element and its ancestors (to recognise Streamlit's markup).
+RUN_AXE = """async () => {
+  const result = await axe.run(document, { resultTypes: ["violations"] });
+  const within = (selector) => {
+    let node = document.querySelector(selector), ids = [];
+    for (; node; node = node.parentElement) if (node.dataset?.testid) ids.push(node.dataset.testid);
+    return ids.join(" ");
+  };
+  return result.violations
+    .filter((v) => ["serious", "critical"].includes(v.impact) || v.id === "heading-order")
+    .flatMap((v) => v.nodes.map((n) => ({
+      rule: v.id, impact: v.impact, target: n.target.join(" "),
+      within: typeof n.target[0] === "string" ? within(n.target[0]) : "",
+      html: n.html.slice(0, 160), summary: (n.failureSummary || "").slice(0, 300),
+    })));
+}"""
+
+
+def blocking(found: list[Finding]) -> list[Finding]:
+    """What fails: serious, critical or a skipped heading, and not Streamlit's own."""
+    return [
+        f
+        for f in found
+        if (f.impact in BLOCKING or f.rule == "heading-order")
+        and not any(allowed.covers(f) for allowed in ALLOWED)
+    ]
+
+
+def tally(found: list[Finding]) -> dict[str, int]:
+    """Serious and critical elements per rule (what the before/after record counts)."""
+    counts: dict[str, int] = {}
+    for f in found:
+        if f.impact in BLOCKING:
+            counts[f.rule] = counts.get(f.rule, 0) + 1
+    return counts
+
+
+def report(found: list[Finding]) -> str:
+    return "\n".join(f.line() for f in found)
+
+
+@dataclass(frozen=True)
+class Axe:
+    """axe-core (npm, tests/support/package.json; `.ci/run` installs it) run on the page
+    as a test has drawn it, instead of a separate walk that loads every page again.
+
+    A serious or critical violation fails the test, and so does a heading that skips a
+    level, unless `ALLOWED` names it (Streamlit's own markup).
+    """
+
+    script: Path
+
+    def findings(self, page: Any, name: str, width: int) -> list[Finding]:
+        """axe's findings on the page as drawn now (axe is injected once per document)."""
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.add_script_tag(path=str(self.script))
+        rows = page.evaluate(RUN_AXE)
+        return [Finding(page=name, width=width, **row) for row in rows]
+
+    def check(self, page: Any, name: str, widths: tuple[int, ...] = WIDTHS) -> None:
+        """Audit the page at each width, then give the tab back its own size.
+
+        A resize starts no script run, so there is nothing to wait for but the layout.
+        """
+        own = page.viewport_size
+        found: list[Finding] = []
+        for width in widths:
+            if page.viewport_size["width"] != width:
+                page.set_viewport_size({"width": width, "height": own["height"]})
+                page.wait_for_function(f"() => window.innerWidth === {width}")
+            found += self.findings(page, name, width)
+        if page.viewport_size != own:
+            page.set_viewport_size(own)
+            page.wait_for_function(f"() => window.innerWidth === {own['width']}")
+        print(f"{name} @{'/'.join(map(str, widths))}px, serious+critical:", tally(found))
+        assert not blocking(found), report(blocking(found))
+
+
+@pytest.fixture(scope="session")
+def axe() -> Axe:
+    if not AXE.exists():
+        skip_or_fail(f"axe-core not found at {AXE}: npm install --prefix tests/support")
+    return Axe(AXE)
