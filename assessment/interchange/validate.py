@@ -318,19 +318,13 @@ def _text_answers(
     )
 
 
-def _has_controls(text: pd.Series, allowed: str) -> np.ndarray:
-    """Which cells hold a control character (pyarrow strings hold no surrogates; RE2 reads none)."""
-    arrow = isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow"
-    pattern = control_class(allowed) if arrow else control_pattern(allowed)
-    return text.str.contains(pattern, regex=True).to_numpy(dtype=bool)
-
-
 def _cell_checks(text: pd.Series, allowed: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Which cells are empty, each cell's length, which hold a control character.
 
     On pyarrow strings (what a file read gives) these are the pyarrow kernels
-    pandas' string methods call, without pandas' cost per call; on any other
-    text, pandas' own methods.
+    pandas' string methods call, without pandas' cost per call, and RE2's
+    pattern (pyarrow strings hold no surrogates; RE2 reads none); on any other
+    text, pandas' own methods and the full pattern.
     """
     if isinstance(text.dtype, pd.StringDtype) and text.dtype.storage == "pyarrow":
         import pyarrow.compute as pc  # present whenever pandas stores strings in pyarrow
@@ -344,7 +338,7 @@ def _cell_checks(text: pd.Series, allowed: str) -> tuple[np.ndarray, np.ndarray,
     return (
         text.eq("").to_numpy(dtype=bool),
         text.str.len().to_numpy(),
-        _has_controls(text, allowed),
+        text.str.contains(control_pattern(allowed), regex=True).to_numpy(dtype=bool),
     )
 
 
