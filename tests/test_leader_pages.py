@@ -37,7 +37,7 @@ from assessment.ui.leader import (
     sign_in_problem_text,
 )
 from assessment.ui.pages.sign_in import PASSCODE_FIELD
-from tests.support.app import APP_PASSWORD, TEST_COOKIE_KEY, as_leader
+from tests.support.app import APP_PASSWORD, TEST_COOKIE_KEY, as_leader, open_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -575,7 +575,7 @@ def test_rounds_page_refusal_shows_what_was_typed_as_typed(app_engine: sa.Engine
 
 
 def test_results_page_shows_names_and_comments_as_typed(hostile_round: store.Round) -> None:
-    at = leader_on("assessment/ui/pages/results.py")
+    at = open_numbers(leader_on("assessment/ui/pages/results.py"))
     assert "Comments (1)" in "\n".join(_block_labels(at._tree))
     assert_plain(at, PIXEL, LINK, f"See {PIXEL} and {LINK}")  # headlines, findings, tables
 

@@ -127,9 +127,14 @@ def test_leader_reads_demo_results_on_a_phone(
 
 
 def numbers_behind(page: Page, what: str) -> Locator:
-    """Open the "Numbers behind the <what>" expander and return its table(s)."""
+    """Open the "Numbers behind the <what>" expander and return its table(s).
+
+    Its tables are drawn only once it is open: opening it reruns the page.
+    """
     expander = page.get_by_test_id("stExpander").filter(has_text=f"Numbers behind the {what}")
-    expander.locator("summary").click()  # opening an expander runs no script
+    expect(expander.get_by_test_id("stTable")).to_have_count(0)
+    with rerun(page):
+        expander.locator("summary").click()
     tables = expander.get_by_test_id("stTable")
     tables.first.wait_for(state="visible")
     return tables

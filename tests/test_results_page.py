@@ -26,7 +26,7 @@ from assessment import store
 from assessment.bank import Bank
 from assessment.ui import results_cache
 from assessment.ui.common import md_text
-from tests.support.app import as_leader
+from tests.support.app import as_leader, open_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "streamlit_app.py")
@@ -107,6 +107,8 @@ def figure_leaves(at: AppTest) -> list[Any]:
 
 
 def tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every table of the page, the "Numbers behind" ones opened first."""
+    open_numbers(at)
     return [element.value for kind in ("table", "dataframe") for element in at.get(kind)]
 
 
@@ -502,3 +504,23 @@ def test_two_rounds_show_change_borderline_focus_and_trend_each_with_its_numbers
     check_start_here_ranks_firm_before_borderline(at)
     check_trend_of_a_team_with_its_numbers_and_intervals(at)  # last: it picks a team
     assert len(compared) == 1
+
+
+def test_numbers_behind_a_chart_are_drawn_once_opened(
+    two_rounds_page: tuple[store.Round, store.Round],
+) -> None:
+    """Closed, a "Numbers behind" expander sends no table; opened, it shows its own."""
+    at = trust_page()
+    numbers = [e for e in at.expander if e.label.startswith("Numbers behind")]
+    assert {e.label for e in numbers} >= {
+        "Numbers behind the focus list", "Numbers behind the heatmap", "Numbers behind the radar",
+        "Numbers behind the trend", "Numbers behind the findings",
+    }  # fmt: skip
+    assert all(not e.get("table") for e in numbers)
+    shown = len(at.get("table"))  # the response counts, which are not behind a chart
+    at.session_state["numbers_heatmap"] = True
+    at.run()
+    heatmap = next(e for e in at.expander if e.label == "Numbers behind the heatmap")
+    assert {"Team", "Change"} <= set(heatmap.get("table")[-1].value.columns)
+    assert len(at.get("table")) == shown + len(heatmap.get("table"))
+    assert all(not e.get("table") for e in at.expander if e.key == "numbers_trend")

@@ -68,6 +68,25 @@ def open_page_script(path: str, *, leader: bool = True) -> Any:
     return at
 
 
+def open_numbers(at: Any) -> Any:
+    """Open the page's "Numbers behind" expanders, as a reader clicks them, and rerun once.
+
+    The results page draws those tables only while their expander is open
+    (ui/pages/results.py, `numbers_behind`): a test that reads every table opens them first.
+    """
+    closed = [
+        e.key
+        for e in at.expander
+        if e.key and e.key.startswith("numbers_") and not at.session_state[e.key]
+    ]
+    for key in closed:
+        at.session_state[key] = True
+    if closed:
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
 def as_leader(at: Any) -> Any:
     """Sign an AppTest in as a browser is: a live leader session in the app's database
     (ASSESSMENT_DATABASE_URL, see `app_engine`) and its token presented as the cookie."""

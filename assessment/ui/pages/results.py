@@ -13,7 +13,10 @@ data change; this script only lays them out.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
+from typing import TypeAlias
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -157,23 +160,42 @@ def change_badges(rows: pd.DataFrame, since: str) -> str:
     return "  \n".join(lines)
 
 
-def show_chart(
-    fig: go.Figure, key: str, numbers: pd.DataFrame | list[pd.DataFrame | str], what: str
-) -> None:
+Numbers: TypeAlias = pd.DataFrame | list[pd.DataFrame | str]
+"""One table, or tables and captions (plain text) in order."""
+
+
+def show_chart(fig: go.Figure, key: str, numbers: Callable[[], Numbers], what: str) -> None:
     """A chart with Plotly's hover and PNG download, and its numbers as tables beneath.
 
-    `numbers` is one table or a list of tables and captions (plain text) in order.
+    `numbers` builds the tables: called only while "Numbers behind" is open.
     """
     st.plotly_chart(
         fig, width="stretch", config=charts.plotly_config(f"role-radar-{key}"), key=key,
         alt=charts.alt_text(fig),
     )  # fmt: skip
-    with st.expander(f"Numbers behind the {what}", icon=":material/table:"):
-        for table in numbers if isinstance(numbers, list) else [numbers]:
+    with numbers_behind(what) as shown:
+        tables = numbers() if shown else []
+        for table in tables if isinstance(tables, list) else [tables]:
             if isinstance(table, str):
                 st.caption(md_text(table))
             else:
                 st.table(plain_table(table), hide_index=True, border="horizontal")
+
+
+@contextmanager
+def numbers_behind(what: str) -> Iterator[bool]:
+    """The "Numbers behind the <what>" expander; True while it is open, the only time its
+    tables are drawn.
+
+    Those tables are over half of what the page would send and draw (about 3,400 of the
+    demo's 5,800 elements), mostly to readers who never open them. Opening or closing the
+    expander reruns the page, from cached results, and the tables come with the rerun.
+    """
+    key = "numbers_" + what.replace(" ", "_")
+    with st.expander(
+        f"Numbers behind the {what}", icon=":material/table:", key=key, on_change="rerun"
+    ) as box:
+        yield bool(box.open)
 
 
 def reset_filters() -> None:
@@ -256,16 +278,19 @@ def radar_section(
             st.info(md_text(empty), icon=":material/lock:")
         elif overlay == "lenses":
             fig = charts.radar(rows, bank, min_group_size=minimum, title=selection.label(bank))
-            both: list[pd.DataFrame | str] = [
-                score_table(rows, bank, minimum),
-                "Each score with its 95% interval and the respondents behind it:",
-                interval_table(rows, bank, minimum),
-            ]
+
+            def both() -> Numbers:
+                return [
+                    score_table(rows, bank, minimum),
+                    "Each score with its 95% interval and the respondents behind it:",
+                    interval_table(rows, bank, minimum),
+                ]
+
             show_chart(fig, "radar", both, "radar")
         else:
             title = f"How sure each score is · {selection.label(bank)}"
             fig = charts.score_intervals(rows, bank, min_group_size=minimum, title=title)
-            show_chart(fig, "intervals", interval_table(rows, bank, minimum), "intervals")
+            show_chart(fig, "intervals", lambda: interval_table(rows, bank, minimum), "intervals")
         return
     lens = st.segmented_control(
         "Lens", list(LENS_OPTIONS), format_func=lambda k: LENS_OPTIONS[k], default="clarity",
@@ -277,7 +302,8 @@ def radar_section(
     groups, subject = picked
     title = f"{LENS_OPTIONS[lens]} · {subject}"
     fig = charts.radar_compare(groups, bank, lens=lens, min_group_size=minimum, title=title)
-    show_chart(fig, "radar_compare", compare_table(groups, bank, lens, minimum), "comparison")
+    show_chart(fig, "radar_compare", lambda: compare_table(groups, bank, lens, minimum),
+               "comparison")  # fmt: skip
 
 
 def overlay_groups(
@@ -341,12 +367,12 @@ def heatmap_section(
             " for its interval and change."
         )
     minimum = results.min_group_size
-    numbers: list[pd.DataFrame | str] = [
-        heatmap_table(rows, results.bank, minimum),
-        heatmap_detail_table(rows, results.bank, minimum, moves, since),
-    ]
-    if change is not None:
-        numbers.insert(1, f"Change since {since}, with 95% intervals:")
+
+    def numbers() -> Numbers:
+        detail = heatmap_detail_table(rows, results.bank, minimum, moves, since)
+        caption = [f"Change since {since}, with 95% intervals:"] if change is not None else []
+        return [heatmap_table(rows, results.bank, minimum), *caption, detail]
+
     show_chart(fig, "heatmap", numbers, "heatmap")
 
 
@@ -478,9 +504,10 @@ def focus_section(results: RoundResults, selection: Selection, change: RoundChan
                 st.markdown("\n".join(f"1. {md_text(p)}" for p in item.prompts))
     if len(items) > len(shown):
         st.caption(f"{len(items) - len(shown)} more below, under Findings.")
-    with st.expander("Numbers behind the focus list", icon=":material/table:"):
-        st.table(plain_table(focus_table(moves, bank, since)), hide_index=True,
-                 border="horizontal")  # fmt: skip
+    with numbers_behind("focus list") as opened:
+        if opened:
+            st.table(plain_table(focus_table(moves, bank, since)), hide_index=True,
+                     border="horizontal")  # fmt: skip
 
 
 def shown_findings(results: RoundResults, selection: Selection) -> list[Finding]:
@@ -499,7 +526,9 @@ def findings_numbers(
 
     `moves` holds each finding's change rows (`finding_change`), in the order of `found`.
     """
-    with st.expander("Numbers behind the findings", icon=":material/table:"):
+    with numbers_behind("findings") as shown:
+        if not shown:
+            return
         st.table(plain_table(findings_table(found, results.bank)), hide_index=True,
                  border="horizontal")  # fmt: skip
         if change is not None:
@@ -573,7 +602,7 @@ def trend_section(
         "Whiskers are 95% intervals. A gap is a round where this group was hidden; a line"
         " breaks where the questions changed between rounds."
     )
-    show_chart(fig, "trend", trend_table(rows, bank, minimum), "trend")
+    show_chart(fig, "trend", lambda: trend_table(rows, bank, minimum), "trend")
 
 
 require_leader()
