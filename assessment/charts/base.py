@@ -235,7 +235,8 @@ def base_layout(
     phone-width chart spends its width on data; the height is fixed
     (Streamlit sizes the width) and modest so one chart fits a phone screen.
     """
-    fig.update_layout(
+    merge_layout(
+        fig,
         template=TEMPLATE,
         # Container-anchored with automargin: top tick labels never run into the title.
         title={
@@ -266,6 +267,30 @@ def base_layout(
         hoverlabel={"font": {"family": FONT, "size": 13}, "align": "left"},
         meta={"alt_text": alt},
     )
+    return fig
+
+
+def _merged(into: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """`into` with `new` merged in, nested dicts key by key, as `update_layout` merges."""
+    out = dict(into)
+    for key, value in new.items():
+        old = out.get(key)
+        out[key] = (
+            _merged(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+        )
+    return out
+
+
+def merge_layout(fig: go.Figure, **props: Any) -> go.Figure:
+    """`fig.update_layout(**props)` for nested dicts, at a fraction of its cost.
+
+    Plotly's update path walks and re-validates each property one by one (about 9 ms for
+    the common look), while a layout built whole is validated in one pass (about 3 ms,
+    most of it copying the template). The result is the same layout. The figure's layout
+    or `props` must hold a template (`base_layout` sets it, so call that first): a layout
+    assigned without one takes Plotly's full default template.
+    """
+    fig.layout = _merged(fig.layout.to_plotly_json(), props)
     return fig
 
 

@@ -40,6 +40,7 @@ from assessment.charts.base import (
     empty_figure,
     esc,
     hidden_note,
+    merge_layout,
     require_columns,
     wrap,
 )
@@ -363,13 +364,14 @@ def item_distribution(
     layout = _layout(items, bank, wrap_width)
     keys = _legend_keys(bank, items)
     fig = go.Figure([*_traces(counts, dont_know, n, bank, items, layout.centres), *keys])
-    _axes(fig, layout, dk_title="Don't<br>know" if bank.scale.dont_know else "Skipped")
     alt = _alt(items, counts, dont_know, n, bank)
     groups = list(dict.fromkeys(key.legendgroup for key in keys))
     top = TITLE_PX + LEGEND_PX * len(groups) + AXIS_PX
     height = int(layout.height) + top + BOTTOM
-    base_layout(fig, title, height=height, alt=alt)
-    fig.update_layout(
+    base_layout(fig, title, height=height, alt=alt)  # first: it sets the template
+    _axes(fig, layout, dk_title="Don't<br>know" if bank.scale.dont_know else "Skipped")
+    merge_layout(
+        fig,
         margin={"t": top, "b": BOTTOM},
         annotations=layout.annotations,
         shapes=_guides(layout),
@@ -398,7 +400,8 @@ def _guides(layout: _Layout) -> list[dict[str, object]]:
 
 def _axes(fig: go.Figure, layout: _Layout, dk_title: str) -> None:
     ticks = [-100, -50, 0, 50, 100]
-    fig.update_layout(
+    merge_layout(
+        fig,
         barmode="relative",
         bargap=0,
         uniformtext={"minsize": 10, "mode": "hide"},
