@@ -225,7 +225,13 @@ def style(index: int) -> dict[str, str]:
 
 
 def base_layout(
-    fig: go.Figure, title: str, *, height: int, alt: str, legend: bool = True
+    fig: go.Figure,
+    title: str,
+    *,
+    height: int,
+    alt: str,
+    legend: bool = True,
+    extra: dict[str, Any] | None = None,
 ) -> go.Figure:
     """Apply the common look and store the alt text in `layout.meta`.
 
@@ -234,9 +240,12 @@ def base_layout(
     labels and wraps to a second row on a phone); side margins are small so a
     phone-width chart spends its width on data; the height is fixed
     (Streamlit sizes the width) and modest so one chart fits a phone screen.
+
+    `extra` holds a chart's own layout properties (axes, polar, margins...), merged over
+    the common ones as a later `update_layout` would: the figure's layout is then
+    validated once, template included (see `merge_layout`).
     """
-    merge_layout(
-        fig,
+    look = dict(
         template=TEMPLATE,
         # Container-anchored with automargin: top tick labels never run into the title.
         title={
@@ -267,7 +276,7 @@ def base_layout(
         hoverlabel={"font": {"family": FONT, "size": 13}, "align": "left"},
         meta={"alt_text": alt},
     )
-    return fig
+    return merge_layout(fig, **_merged(look, extra or {}))
 
 
 def _merged(into: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -286,9 +295,9 @@ def merge_layout(fig: go.Figure, **props: Any) -> go.Figure:
 
     Plotly's update path walks and re-validates each property one by one (about 9 ms for
     the common look), while a layout built whole is validated in one pass (about 3 ms,
-    most of it copying the template). The result is the same layout. The figure's layout
-    or `props` must hold a template (`base_layout` sets it, so call that first): a layout
-    assigned without one takes Plotly's full default template.
+    most of it copying the template). The result is the same layout. Each call validates
+    the whole layout again, its template too: give a figure one call (`base_layout` takes
+    a chart's own properties for that).
     """
     fig.layout = _merged(fig.layout.to_plotly_json(), props)
     return fig

@@ -11,6 +11,8 @@ one group's three lens scores as dots with whiskers: the chart that carries
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -211,13 +213,18 @@ def blur_heatmap(
             },
         )
     )
-    fig.update_xaxes(side="top", showgrid=False, tickfont={"size": 12}, fixedrange=True)
-    fig.update_yaxes(autorange="reversed", showgrid=False, fixedrange=True, automargin=True)
-    fig.update_layout(plot_bgcolor="#f0f0f0")  # hidden (None) cells show this grey
+    axes = {
+        "xaxis": {"side": "top", "showgrid": False, "tickfont": {"size": 12}, "fixedrange": True},
+        "yaxis": {"autorange": "reversed", "showgrid": False, "fixedrange": True,
+                  "automargin": True},
+        "plot_bgcolor": "#f0f0f0",  # hidden (None) cells show this grey
+    }  # fmt: skip
     alt = _heatmap_alt(groups, names, z, group_col, min_group_size)
     alt += _moves_alt(groups, names, moves, since)
     height = 190 + 46 * len(keys)
-    return base_layout(fig, title or "Blur index by group", height=height, alt=alt, legend=False)
+    return base_layout(
+        fig, title or "Blur index by group", height=height, alt=alt, legend=False, extra=axes
+    )
 
 
 def _moves_alt(
@@ -325,23 +332,26 @@ def trend(
                 hovertext=[hover[i] for i in at],
                 hovertemplate=HOVER,
             )
-    fig.update_xaxes(
-        tickvals=list(range(len(rounds))),
-        ticktext=[wrap(str(k), ROUND_WRAP) for k in keys],
-        tickangle=0,
-        range=[-0.5, len(rounds) - 0.5],
-        showgrid=False,
-        zeroline=False,
-        fixedrange=True,
-    )
-    fig.update_yaxes(
-        range=[0, 100],
-        tickvals=[0, 25, 50, 75, 100],
-        fixedrange=True,
-        title={"text": "Blur index", "font": {"size": 12}},
-    )
+    axes: dict[str, Any] = {
+        "xaxis": {
+            "tickvals": list(range(len(rounds))),
+            "ticktext": [wrap(str(k), ROUND_WRAP) for k in keys],
+            "tickangle": 0,
+            "range": [-0.5, len(rounds) - 0.5],
+            "showgrid": False,
+            "zeroline": False,
+            "fixedrange": True,
+        },
+        "yaxis": {
+            "range": [0, 100],
+            "tickvals": [0, 25, 50, 75, 100],
+            "fixedrange": True,
+            "title": {"text": "Blur index", "font": {"size": 12}},
+        },
+    }
     if hidden.any():
-        _add_hidden_strip(fig, rounds, names, hidden, min_group_size)
+        strip = _add_hidden_strip(fig, rounds, names, hidden, min_group_size)
+        axes = {**axes, **{k: {**axes.get(k, {}), **v} for k, v in strip.items()}}
     breaks = len(set(segments)) - 1
     alt = (
         f"Line chart of blur index (higher means more blurred) for {len(names)} dimensions over "
@@ -354,7 +364,7 @@ def trend(
         )
         + (f" Hidden means {hidden_reason(min_group_size)}." if hidden.any() else "")
     )
-    return base_layout(fig, title or "Blur index over rounds", height=420, alt=alt)
+    return base_layout(fig, title or "Blur index over rounds", height=420, alt=alt, extra=axes)
 
 
 def _segments(rows: pd.DataFrame, keys: list[object]) -> list[object]:
@@ -371,8 +381,11 @@ def _path(values: np.ndarray, hidden: np.ndarray) -> str:
 
 def _add_hidden_strip(
     fig: go.Figure, rounds: list[str], names: list[str], hidden: np.ndarray, minimum: int
-) -> None:
-    """Markers in a strip below the plot where a round has hidden points: hoverable, no value."""
+) -> dict[str, dict[str, Any]]:
+    """Markers in a strip below the plot where a round has hidden points: hoverable, no value.
+
+    Returns the axes the strip needs, for the figure's layout.
+    """
     where = [i for i in range(len(rounds)) if hidden[i].any()]
     note = hidden_note(minimum)
     dims = [listing([d for d, h in zip(names, hidden[i], strict=True) if h]) for i in where]
@@ -386,7 +399,7 @@ def _add_hidden_strip(
         hovertext=[f"{rounds[i]} · {esc(d)}: {note}" for i, d in zip(where, dims, strict=True)],
         hovertemplate=HOVER,
     )
-    fig.update_layout(
+    return dict(
         yaxis={"domain": [0.16, 1]},
         yaxis2={
             "domain": [0, 0.08],
@@ -487,23 +500,25 @@ def score_intervals(
         )
     threshold = bank.findings.blurred_below  # where a clarity interval decides the verdict
     fig.add_vline(x=threshold, line={"dash": "dot", "color": HIDDEN_COLOR, "width": 1})
-    fig.update_xaxes(
-        range=[0, 100],
-        tickvals=[0, 25, 50, 75, 100],
-        fixedrange=True,
-        title={"text": f"Score (0–100) with 95% interval<br>dotted: clarity below {threshold:g}"
-                       " is blurred", "font": {"size": 12}},
-    )  # fmt: skip
-    fig.update_yaxes(
-        tickvals=list(range(len(dims))),
-        ticktext=[wrap(d, GROUP_WRAP) for d in names],
-        autorange="reversed",
-        range=[len(dims) - 0.5, -0.5],
-        showgrid=False,
-        zeroline=False,
-        fixedrange=True,
-        automargin=True,
-    )
+    axes = {
+        "xaxis": {
+            "range": [0, 100],
+            "tickvals": [0, 25, 50, 75, 100],
+            "fixedrange": True,
+            "title": {"text": f"Score (0–100) with 95% interval<br>dotted: clarity below"
+                              f" {threshold:g} is blurred", "font": {"size": 12}},
+        },
+        "yaxis": {
+            "tickvals": list(range(len(dims))),
+            "ticktext": [wrap(d, GROUP_WRAP) for d in names],
+            "autorange": "reversed",
+            "range": [len(dims) - 0.5, -0.5],
+            "showgrid": False,
+            "zeroline": False,
+            "fixedrange": True,
+            "automargin": True,
+        },
+    }  # fmt: skip
     alt = (
         f"Dot chart of product, project and clarity scores (0 to 100) on {len(dims)} dimensions,"
         " each with its 95% interval. "
@@ -511,7 +526,7 @@ def score_intervals(
         + (f" Hidden means {hidden_reason(min_group_size)}." if hidden_at else "")
     )
     height = 150 + 78 * len(dims)
-    return base_layout(fig, title or "How sure each score is", height=height, alt=alt)
+    return base_layout(fig, title or "How sure each score is", height=height, alt=alt, extra=axes)
 
 
 def _lens_series(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,6 @@ from assessment.charts.base import (
     empty_figure,
     esc,
     hidden_note,
-    merge_layout,
     require_columns,
     wrap,
 )
@@ -368,16 +368,14 @@ def item_distribution(
     groups = list(dict.fromkeys(key.legendgroup for key in keys))
     top = TITLE_PX + LEGEND_PX * len(groups) + AXIS_PX
     height = int(layout.height) + top + BOTTOM
-    base_layout(fig, title, height=height, alt=alt)  # first: it sets the template
-    _axes(fig, layout, dk_title="Don't<br>know" if bank.scale.dont_know else "Skipped")
-    merge_layout(
-        fig,
-        margin={"t": top, "b": BOTTOM},
-        annotations=layout.annotations,
-        shapes=_guides(layout),
+    own = {
+        **_axes(layout, dk_title="Don't<br>know" if bank.scale.dont_know else "Skipped"),
+        "margin": {"t": top, "b": BOTTOM},
+        "annotations": layout.annotations,
+        "shapes": _guides(layout),
         **_legends(groups, height, layout.height),
-    )
-    return fig
+    }
+    return base_layout(fig, title, height=height, alt=alt, extra=own)
 
 
 def _guides(layout: _Layout) -> list[dict[str, object]]:
@@ -398,10 +396,10 @@ def _guides(layout: _Layout) -> list[dict[str, object]]:
     ]
 
 
-def _axes(fig: go.Figure, layout: _Layout, dk_title: str) -> None:
+def _axes(layout: _Layout, dk_title: str) -> dict[str, Any]:
+    """The bars' layout: relative bars, the % axis, the "don't know" axis beside it."""
     ticks = [-100, -50, 0, 50, 100]
-    merge_layout(
-        fig,
+    return dict(
         barmode="relative",
         bargap=0,
         uniformtext={"minsize": 10, "mode": "hide"},

@@ -174,7 +174,12 @@ def _polar_figure(
             font={"size": 14, "color": HIDDEN_COLOR},
             bgcolor="rgba(255,255,255,0.85)",
         )
-    fig.update_polars(
+    return fig
+
+
+def _polar_layout(first: _Series) -> dict[str, object]:
+    """The polar axes: 0-100 rings, spokes clockwise from the top, room for their labels."""
+    return dict(
         radialaxis={
             "range": [0, 100],
             "tickvals": [0, 25, 50, 75, 100],
@@ -195,7 +200,6 @@ def _polar_figure(
         # limited by its height, so this costs nothing there.
         domain={"x": [0.15, 0.85]},
     )
-    return fig
 
 
 def radar(
@@ -228,7 +232,10 @@ def radar(
         + " ".join(f"{name}: {s.summary()}." for name, s in series)
         + _hidden_sentence(series, min_group_size)
     )
-    return base_layout(fig, title or "Product, project and clarity", height=460, alt=alt)
+    polar = {"polar": _polar_layout(series[0][1])}
+    return base_layout(
+        fig, title or "Product, project and clarity", height=460, alt=alt, extra=polar
+    )
 
 
 def radar_compare(
@@ -273,7 +280,8 @@ def radar_compare(
         + _hidden_sentence(series, min_group_size)
     )
     default = f"{LENS_NAMES[lens]} scores compared"
-    return base_layout(fig, title or default, height=480, alt=alt)
+    polar = {"polar": _polar_layout(series[0][1])}
+    return base_layout(fig, title or default, height=480, alt=alt, extra=polar)
 
 
 def _hidden_sentence(series: list[tuple[str, _Series]], min_group_size: int) -> str:
