@@ -132,6 +132,10 @@ def test_names_comments_and_cells_are_shown_as_typed(
         pick_round(page, tag)
         page.get_by_role("heading", name="At a glance").wait_for()
         page.get_by_text("Comments (1)").click()  # open it: its text is drawn, and visible
+        numbers = page.get_by_test_id("stExpander").filter(has_text="Numbers behind the heatmap")
+        with rerun(page):  # its table, with the team names, is drawn once it is open
+            numbers.locator("summary").click()
+        expect(numbers.get_by_test_id("stTable").first).to_contain_text(seen(PIXEL))
         autolinks += assert_shown_as_typed(page, COMMENT, PIXEL, LINK)
 
         go_to(page, "Import & export", "Import & export")
