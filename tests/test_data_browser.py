@@ -37,10 +37,7 @@ def default_bank(v1_bank: Bank) -> Bank:
 
 
 def sign_in_and_open_data_page(page: Page, app_server: AppServer, round_name: str) -> None:
-    sign_in_leader(page, app_server)
-    # Session state lives in the browser connection: move within the app, never by a new URL.
-    with rerun(page):
-        page.get_by_role("link", name="Import & export").first.click()
+    sign_in_leader(page, app_server, "data")  # after this, move within the app (its session)
     page.get_by_role("heading", name="Import & export").wait_for()
     picker = page.get_by_role("combobox", name="Round")
     if round_name not in picker.input_value():  # else chosen already: choosing reruns nothing

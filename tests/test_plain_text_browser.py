@@ -119,9 +119,8 @@ def test_names_comments_and_cells_are_shown_as_typed(
 
     page.on("request", on_request)
     try:
-        sign_in_leader(page, app_server)
-
-        go_to(page, "Rounds", "Rounds")
+        sign_in_leader(page, app_server, "rounds")
+        page.get_by_role("heading", name="Rounds", exact=True).wait_for()
         card = page.locator(f".st-key-round_{rnd.token}")
         expect(card).to_contain_text(seen(rnd.name))
         expect(card).to_contain_text(seen(f"{PIXEL}: 6"))

@@ -71,9 +71,7 @@ def demo_round(app_server: AppServer) -> DemoRound:
 
 
 def sign_in_and_open_results(page: Any, app_server: AppServer) -> None:
-    sign_in_leader(page, app_server)
-    with rerun(page):
-        page.get_by_test_id("stPageLink-NavLink").filter(has_text="Results").first.click()
+    sign_in_leader(page, app_server, "results")  # where the sign-in form lands too
 
 
 @pytest.fixture(scope="module")

@@ -274,8 +274,10 @@ def rerun(page: Any) -> Iterator[None]:
     wait_idle(page, since=before)
 
 
-def sign_in_leader(page: Any, app_server: AppServer) -> None:
-    """Sign the tab in as a leader and open the sign-in page, which then says "Signed in.".
+def sign_in_leader(page: Any, app_server: AppServer, path: str = "sign_in") -> None:
+    """Sign the tab in as a leader and open the app at `path`: by default the sign-in page,
+    which then says "Signed in.", or straight the leader page a test starts on (one page
+    load less), which then shows no gate.
 
     Posts the passcode to the server's sign-in route as the page's form does (the tab's
     context keeps the cookie it sets), so later `page.goto` calls stay signed in too, until
@@ -287,9 +289,12 @@ def sign_in_leader(page: Any, app_server: AppServer) -> None:
         max_redirects=0,
     )
     assert reply.status == 303 and reply.headers["location"].endswith("/results"), reply.status
-    page.goto(f"{app_server.url}/sign_in")
+    page.goto(f"{app_server.url}/{path}")
     wait_idle(page)
-    page.get_by_text("Signed in.").wait_for()
+    if path == "sign_in":
+        page.get_by_text("Signed in.").wait_for()
+    else:
+        assert page.get_by_text("Please sign in first").count() == 0, "the leader gate is shown"
 
 
 class _Tabs:
