@@ -243,7 +243,7 @@ def base_layout(
 
     `extra` holds a chart's own layout properties (axes, polar, margins...), merged over
     the common ones as a later `update_layout` would: the figure's layout is then
-    validated once, template included (see `merge_layout`).
+    validated once, template included (see `_assign_layout`).
     """
     look = dict(
         template=TEMPLATE,
@@ -276,21 +276,21 @@ def base_layout(
         hoverlabel={"font": {"family": FONT, "size": 13}, "align": "left"},
         meta={"alt_text": alt},
     )
-    return merge_layout(fig, **_merged(look, extra or {}))
+    return _assign_layout(fig, merged(look, extra or {}))
 
 
-def _merged(into: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+def merged(into: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """`into` with `new` merged in, nested dicts key by key, as `update_layout` merges."""
     out = dict(into)
     for key, value in new.items():
         old = out.get(key)
         out[key] = (
-            _merged(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+            merged(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
         )
     return out
 
 
-def merge_layout(fig: go.Figure, **props: Any) -> go.Figure:
+def _assign_layout(fig: go.Figure, props: dict[str, Any]) -> go.Figure:
     """`fig.update_layout(**props)` for nested dicts, at a fraction of its cost.
 
     Plotly's update path walks and re-validates each property one by one (about 9 ms for
@@ -299,7 +299,7 @@ def merge_layout(fig: go.Figure, **props: Any) -> go.Figure:
     the whole layout again, its template too: give a figure one call (`base_layout` takes
     a chart's own properties for that).
     """
-    fig.layout = _merged(fig.layout.to_plotly_json(), props)
+    fig.layout = merged(fig.layout.to_plotly_json(), props)
     return fig
 
 
@@ -332,9 +332,9 @@ def empty_figure(title: str, message: str, *, height: int = 220) -> go.Figure:
         showarrow=False,
         font={"size": 15, "color": HIDDEN_COLOR},
     )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return base_layout(fig, title, height=height, alt=f"{title}: {message}.", legend=False)
+    hidden_axes = {"xaxis": {"visible": False}, "yaxis": {"visible": False}}
+    alt = f"{title}: {message}."
+    return base_layout(fig, title, height=height, alt=alt, legend=False, extra=hidden_axes)
 
 
 def none_where(values: np.ndarray, hidden: np.ndarray) -> list[float | None]:

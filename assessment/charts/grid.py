@@ -33,6 +33,7 @@ from assessment.charts.base import (
     hidden_reasons,
     is_hidden,
     listing,
+    merged,
     none_where,
     require_columns,
     score_words,
@@ -351,7 +352,7 @@ def trend(
     }
     if hidden.any():
         strip = _add_hidden_strip(fig, rounds, names, hidden, min_group_size)
-        axes = {**axes, **{k: {**axes.get(k, {}), **v} for k, v in strip.items()}}
+        axes = merged(axes, strip)
     breaks = len(set(segments)) - 1
     alt = (
         f"Line chart of blur index (higher means more blurred) for {len(names)} dimensions over "
