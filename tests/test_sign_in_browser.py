@@ -22,6 +22,7 @@ import pytest
 from assessment import store
 from assessment.service import limits
 from assessment.store.schema import init_db, make_engine
+from assessment.ui.leader import GATE
 from tests.support.browser import DESKTOP, AppServer, Axe, rerun, wait_idle
 
 try:
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
-GATE = "This page is for leaders. Please sign in first."
 
 
 def round_names(app_server: AppServer) -> list[str]:

@@ -28,6 +28,7 @@ from assessment.ui import pages, server
 from assessment.ui.common import engine, md_text, settings
 
 __all__ = [
+    "GATE",
     "ROUND_BANK_KEY",
     "ROUND_NAME_KEY",
     "ROUND_SIZE_KEY",
@@ -129,10 +130,14 @@ def is_leader() -> bool:
     return _oidc_leader() is not None
 
 
+GATE = "This page is for leaders. Please sign in first."
+"""What a leader page says, and all it shows, to a browser that is not signed in."""
+
+
 def require_leader() -> None:
     """Stop the page unless a leader is signed in; respondents never see leader data."""
     if not is_leader():
-        st.warning("This page is for leaders. Please sign in first.", icon=":material/lock:")
+        st.warning(GATE, icon=":material/lock:")
         # Outside the app's navigation (a test, a direct run) there is no page to link to.
         with contextlib.suppress(st.errors.StreamlitPageNotFoundError):
             st.page_link(pages.SIGN_IN, label="Leader sign-in", icon=":material/login:")

@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 
 from assessment.store.schema import init_db, make_engine
+from assessment.ui.leader import GATE
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("ASSESSMENT_TEST_CHROMIUM", "/usr/bin/chromium"))
@@ -294,7 +295,7 @@ def sign_in_leader(page: Any, app_server: AppServer, path: str = "sign_in") -> N
     if path == "sign_in":
         page.get_by_text("Signed in.").wait_for()
     else:
-        assert page.get_by_text("Please sign in first").count() == 0, "the leader gate is shown"
+        assert page.get_by_text(GATE).count() == 0, "the leader gate is shown"
 
 
 class _Tabs:
